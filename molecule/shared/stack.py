@@ -30,8 +30,15 @@ def env_value(name: str) -> str:
 def compose_argv(*args: str) -> list[str]:
     """Return the argv of a ``docker compose`` command for the scenario's project."""
     return [
-        "docker", "compose", "--project-directory", PROJECT_SRC, "-p", PROJECT,
-        "--env-file", ENV_FILE, *args,
+        "docker",
+        "compose",
+        "--project-directory",
+        PROJECT_SRC,
+        "-p",
+        PROJECT,
+        "--env-file",
+        ENV_FILE,
+        *args,
     ]
 
 
@@ -43,8 +50,21 @@ def compose(host, *args: str):
 def psql(host, sql: str) -> list[str]:
     """Run SQL in the db container as the app's user; return the rows (fields joined by ``|``)."""
     result = compose(
-        host, "exec", "-T", "db", "psql", "-X", "-v", "ON_ERROR_STOP=1", "-At",
-        "-U", env_value("POSTGRES_USER"), "-d", env_value("POSTGRES_DB"), "-c", sql,
+        host,
+        "exec",
+        "-T",
+        "db",
+        "psql",
+        "-X",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-At",
+        "-U",
+        env_value("POSTGRES_USER"),
+        "-d",
+        env_value("POSTGRES_DB"),
+        "-c",
+        sql,
     )
     assert result.rc == 0, result.stderr
     return [line for line in result.stdout.splitlines() if line]
@@ -62,3 +82,21 @@ def container_states(host) -> dict[str, dict]:
     text = result.stdout.strip()
     rows = json.loads(text) if text.startswith("[") else [json.loads(x) for x in text.splitlines()]
     return {row["Service"]: row for row in rows}
+
+
+_HTTP_GET = """
+import sys, urllib.error, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=5) as response:
+        print(response.status); print(response.read().decode())
+except urllib.error.HTTPError as error:
+    print(error.code); print(error.read().decode())
+"""
+
+
+def http_get(host, url: str) -> tuple[int, str]:
+    """GET ``url`` from the managed host; return (status, body). Fails on connection errors."""
+    result = host.run(shlex.join(["python3", "-c", _HTTP_GET, url]))
+    assert result.rc == 0, result.stderr
+    status, _, body = result.stdout.partition("\n")
+    return int(status), body

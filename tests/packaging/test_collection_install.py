@@ -25,13 +25,34 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
     work = tmp_path_factory.mktemp("install")
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env["PYTHONPATH"] = ""
-    run([str(BIN / "ansible-galaxy"), "collection", "build", str(ROOT), "--output-path",
-         str(work / "dist")], cwd=work, env=env)
+    run(
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "build",
+            str(ROOT),
+            "--output-path",
+            str(work / "dist"),
+        ],
+        cwd=work,
+        env=env,
+    )
     tarballs = sorted((work / "dist").glob("accreditrack-ops-*.tar.gz"))
     assert len(tarballs) == 1, tarballs
     # --no-deps: community.docker/postgresql come with the `ansible` package (no Galaxy here).
-    run([str(BIN / "ansible-galaxy"), "collection", "install", "--no-deps", "-p",
-         str(work / "collections"), str(tarballs[0])], cwd=work, env=env)
+    run(
+        [
+            str(BIN / "ansible-galaxy"),
+            "collection",
+            "install",
+            "--no-deps",
+            "-p",
+            str(work / "collections"),
+            str(tarballs[0]),
+        ],
+        cwd=work,
+        env=env,
+    )
     env["ANSIBLE_COLLECTIONS_PATH"] = str(work / "collections")
     return work, env
 
@@ -48,16 +69,20 @@ def test_tarball_ships_no_development_files(installed):
 
 def test_installed_collection_is_listed(installed):
     work, env = installed
-    out = run([str(BIN / "ansible-galaxy"), "collection", "list", "accreditrack.ops",
-               "--format", "json"], cwd=work, env=env).stdout
+    out = run(
+        [str(BIN / "ansible-galaxy"), "collection", "list", "accreditrack.ops", "--format", "json"],
+        cwd=work,
+        env=env,
+    ).stdout
     listing = json.loads(out)
     assert any("accreditrack.ops" in found for found in listing.values())
 
 
 def test_plugins_usable_by_fqcn_from_another_directory(installed):
     work, env = installed
-    plugins = run([str(BIN / "ansible-doc"), "--list", "--json", "accreditrack.ops"],
-                  cwd=work, env=env).stdout
+    plugins = run(
+        [str(BIN / "ansible-doc"), "--list", "--json", "accreditrack.ops"], cwd=work, env=env
+    ).stdout
     for module in sorted(json.loads(plugins)):
         run([str(BIN / "ansible-doc"), module], cwd=work, env=env)
     playbook = work / "uses_fqcn.yml"
@@ -69,7 +94,10 @@ def test_plugins_usable_by_fqcn_from_another_directory(installed):
         "          - parsed.latest_applied.accounts == '0001_initial'\n"
         "      vars:\n"
         "        parsed: \"{{ 'accounts\\n [X] 0001_initial\\n [ ] 0002_profile\\n'"
-        " | accreditrack.ops.showmigrations }}\"\n"
+        ' | accreditrack.ops.showmigrations }}"\n'
     )
-    run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)],
-        cwd=work, env=env)
+    run(
+        [str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)],
+        cwd=work,
+        env=env,
+    )

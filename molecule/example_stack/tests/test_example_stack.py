@@ -17,9 +17,9 @@ def test_db_and_backend_run_and_are_healthy(host):
 
 
 def test_health_endpoint_answers(host):
-    result = host.run(f"python3 -c \"import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:{PORT}/health/', timeout=5).read().decode())\"")
-    assert result.rc == 0, result.stderr
-    body = json.loads(result.stdout)
+    status, text = stack.http_get(host, f"http://127.0.0.1:{PORT}/health/")
+    assert status == 200, text
+    body = json.loads(text)
     assert body["status"] == "ok"
     assert body["database"] == "ok"
     assert body["release"] == "v1"
