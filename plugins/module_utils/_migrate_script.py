@@ -1,0 +1,462 @@
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to the accreditrack.ops collection: not a public API. It may change in any release,
+# without a deprecation period. Do not import it from outside this collection.
+#
+# The program the django_migrate module runs inside Django, and the host-side helpers that build
+# its input and read its output.
+#
+# Why one program: reading the state, planning, migrating and reading the state again must cost one
+# container start and one Django start-up, not four. The module runs
+#     manage.py shell -c BOOTSTRAP
+# and writes build_payload(config) to its standard input. BOOTSTRAP blocks on stdin until EOF: plain
+# `manage.py shell` with a script on stdin checks for input with a zero-timeout select() and, when
+# the pipe is not ready yet (a slow `docker compose run` attach), falls back to an interactive
+# console that reads the script line by line. `shell -c` has none of that race.
+#
+# The program prints sections between lines that carry a random per-run marker, so anything else on
+# stdout (banners, system-check output, prints in settings) cannot be taken for a section:
+#     <marker> BEGIN before    showmigrations list text before (the host parser reads it)
+#     <marker> BEGIN migrate-N what `migrate` printed on attempt N ("Applying app.name... OK")
+#     <marker> BEGIN after     showmigrations list text after
+#     <marker> BEGIN result    one JSON document: plan, irreversible, attempts, error
+# It uses only long-stable Django APIs (call_command, MigrationExecutor, MigrationLoader) and runs
+# on Django 3.2 to 6.0 and Python 3.8+.
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+# Fed to `manage.py shell -c`: reads the program from stdin (blocking, until EOF) and runs it in a
+# namespace of its own.
+BOOTSTRAP = "import sys; exec(sys.stdin.read(), {'__name__': '__accreditrack_migrate__'})"
+
+SCRIPT = r'''
+import json
+import random
+import re
+import sys
+import time
+import traceback
+
+LOCK_TIMEOUT_SQLSTATE = "55P03"
+LOCK_TIMEOUT_TEXT = "canceling statement due to lock timeout"
+_PROGRESS = re.compile(r"^\s*(Applying|Unapplying) ([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.\.\.(.*)$")
+
+
+class TargetError(Exception):
+    """The target cannot be resolved; the message says why."""
+
+
+def resolve_target(app, target, disk_names, graph_names, squashes):
+    """The migration name to migrate APP to, or None for zero; and a note when it was mapped.
+
+    disk_names: every migration of APP on disk (squashes and the migrations they replace);
+    graph_names: those the loader uses (a squash, or the migrations it replaces, not both);
+    squashes: {squash name: [names it replaces, in order]} for APP.
+    """
+    if target == "zero":
+        return None, None
+    if target in disk_names:
+        name = target
+    else:
+        candidates = sorted(n for n in disk_names if n.startswith(target))
+        if not candidates:
+            raise TargetError(
+                "Cannot find a migration matching '%s' from app '%s'. Its migrations: %s."
+                % (target, app, ", ".join(sorted(disk_names)) or "none")
+            )
+        if len(candidates) > 1:
+            raise TargetError(
+                "More than one migration matches '%s' in app '%s': %s. Please be more specific."
+                % (target, app, ", ".join(candidates))
+            )
+        name = candidates[0]
+    if name in graph_names:
+        return name, None
+    for squash, replaced in sorted(squashes.items()):
+        if name == squash and replaced and replaced[-1] in graph_names:
+            # The squash is not in use (only part of what it replaces is applied): its last
+            # replaced migration is the same state.
+            return replaced[-1], "%s.%s is not in use yet; migrating to %s.%s, the same state" % (
+                app, squash, app, replaced[-1])
+        if name in replaced and squash in graph_names:
+            if replaced[-1] == name:
+                note = "%s.%s was replaced by %s.%s, which ends with it; migrating to %s.%s"
+                return squash, note % (app, name, app, squash, app, squash)
+            raise TargetError(
+                "Migration %s.%s was replaced by the squashed migration %s.%s (which replaces %s) "
+                "and no longer exists as a state of its own: migrate to %s.%s, or to a migration "
+                "before it." % (app, name, app, squash, ", ".join(replaced), app, squash)
+            )
+    raise TargetError("Migration %s.%s is on disk but not in the migration graph." % (app, name))
+
+
+def describe_operation(operation):
+    try:
+        return str(operation.describe())
+    except Exception:
+        return type(operation).__name__
+
+
+def plan_records(plan):
+    """The plan as JSON-able dicts: one per migration, with its operations."""
+    records = []
+    for migration, backwards in plan:
+        operations = []
+        for operation in migration.operations:
+            reversible = bool(getattr(operation, "reversible", True))
+            operations.append({
+                "description": describe_operation(operation),
+                "type": type(operation).__name__,
+                "reversible": reversible,
+                "irreversible": bool(backwards and not reversible),
+            })
+        records.append({
+            "app": migration.app_label,
+            "name": migration.name,
+            "migration": "%s.%s" % (migration.app_label, migration.name),
+            "backwards": bool(backwards),
+            "atomic": bool(getattr(migration, "atomic", True)),
+            "operations": operations,
+        })
+    return records
+
+
+def irreversible_steps(records):
+    """Backward steps Django cannot run: same rule as `-> IRREVERSIBLE` in `migrate --plan`."""
+    return [
+        {"migration": r["migration"], "operation": op["description"]}
+        for r in records if r["backwards"]
+        for op in r["operations"] if op["irreversible"]
+    ]
+
+
+def error_chain(exc):
+    seen = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    return seen
+
+
+def sqlstate(exc):
+    for item in error_chain(exc):
+        code = getattr(item, "pgcode", None) or getattr(item, "sqlstate", None)
+        if code:
+            return str(code)
+    return None
+
+
+def is_lock_timeout(exc):
+    if sqlstate(exc) == LOCK_TIMEOUT_SQLSTATE:
+        return True
+    return any(LOCK_TIMEOUT_TEXT in str(item) for item in error_chain(exc))
+
+
+def error_record(exc, stage, migration=None):
+    return {
+        "stage": stage,
+        "type": type(exc).__name__,
+        "message": str(exc).strip(),
+        "pgcode": sqlstate(exc),
+        "lock_timeout": is_lock_timeout(exc),
+        "migration": migration,
+        "traceback": "".join(
+            traceback.format_exception(type(exc), exc, exc.__traceback__))[-4000:],
+    }
+
+
+def in_progress(text):
+    """The migration that `migrate` started last and did not finish ("app.name"), else None."""
+    current = None
+    for line in text.splitlines():
+        match = _PROGRESS.match(line)
+        if match:
+            done = match.group(4).strip().startswith(("OK", "FAKED"))
+            current = None if done else "%s.%s" % (match.group(2), match.group(3))
+    return current
+
+
+def backoff_delay(attempt, base, cap=60.0, rand=random.random):
+    """Exponential backoff with jitter: between half and all of min(cap, base * 2**(attempt-1))."""
+    delay = min(cap, base * (2 ** max(0, attempt - 1)))
+    return round(delay / 2 + rand() * delay / 2, 3)
+
+
+class Tee(object):
+    """Writes through to the real stdout (live, and kept if the process dies) and keeps a copy."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.parts = []
+
+    def write(self, text):
+        self.parts.append(text)
+        self.stream.write(text)
+        return len(text)
+
+    def flush(self):
+        self.stream.flush()
+
+    def isatty(self):
+        return False
+
+    def text(self):
+        return "".join(self.parts)
+
+
+def begin(name):
+    sys.stdout.write("\n%s BEGIN %s\n" % (CONFIG["marker"], name))
+    sys.stdout.flush()
+
+
+def end(name):
+    sys.stdout.write("\n%s END %s\n" % (CONFIG["marker"], name))
+    sys.stdout.flush()
+
+
+def section(name, text):
+    begin(name)
+    sys.stdout.write(text)
+    end(name)
+
+
+def install_session_settings(connection, settings):
+    """SET lock_timeout etc. on every new PostgreSQL connection (PGOPTIONS may not reach it)."""
+    if not settings or connection.vendor != "postgresql":
+        return
+    from django.db.backends.signals import connection_created
+
+    def apply(sender, connection, **kwargs):
+        if connection.alias != CONFIG_ALIAS[0]:
+            return
+        with connection.cursor() as cursor:
+            for name, value in sorted(settings.items()):
+                cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+
+    connection_created.connect(apply, weak=False, dispatch_uid="accreditrack_ops_session_settings")
+    if connection.connection is not None:
+        apply(None, connection)
+
+
+def show_setting(connection, name):
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting(%s)", [name])
+            return cursor.fetchone()[0]
+    except Exception:
+        return None
+
+
+def showmigrations(database):
+    from io import StringIO
+    from django.core.management import call_command
+
+    buf = StringIO()
+    call_command("showmigrations", database=database, format="list", verbosity=1,
+                 no_color=True, stdout=buf)
+    return buf.getvalue()
+
+
+CONFIG_ALIAS = [None]
+
+
+def run(result):
+    import django
+    from django.apps import apps
+    from django.core.management import call_command
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    result["django_version"] = django.get_version()
+    database = CONFIG.get("database") or DEFAULT_DB_ALIAS
+    CONFIG_ALIAS[0] = database
+    connection = connections[database]
+    install_session_settings(connection, CONFIG.get("session_settings") or {})
+
+    stage = "before"
+    try:
+        before = showmigrations(database)
+        section("before", before)
+        result["before_partial"] = "[-]" in before
+
+        stage = "plan"
+        app, target = CONFIG.get("app"), CONFIG.get("target")
+        executor = MigrationExecutor(connection)
+        loader = executor.loader
+        if app:
+            try:
+                apps.get_app_config(app)
+            except LookupError:
+                raise TargetError("No installed app with label '%s'." % app)
+            if app not in loader.migrated_apps:
+                raise TargetError("App '%s' does not have migrations." % app)
+        loader.check_consistent_history(connection)
+        conflicts = loader.detect_conflicts()
+        if conflicts:
+            leaves = "; ".join("%s in %s" % (", ".join(sorted(names)), a)
+                               for a, names in sorted(conflicts.items()))
+            raise TargetError("Conflicting migrations detected; multiple leaf nodes in the "
+                              "migration graph: %s. To fix them run "
+                              "'python manage.py makemigrations --merge'" % leaves)
+        migrate_args = []
+        if app and target:
+            disk = sorted(n for (a, n) in loader.disk_migrations if a == app)
+            graph = sorted(n for (a, n) in loader.graph.nodes if a == app)
+            squashes = {}
+            for (a, n), migration in loader.disk_migrations.items():
+                if a == app and migration.replaces:
+                    squashes[n] = [r[1] for r in migration.replaces if r[0] == app]
+            name, note = resolve_target(app, target, disk, graph, squashes)
+            result["resolved_target"] = name or "zero"
+            result["target_note"] = note
+            targets = [(app, name)]
+            migrate_args = [app, name or "zero"]
+        elif app:
+            targets = [key for key in loader.graph.leaf_nodes() if key[0] == app]
+            migrate_args = [app]
+        else:
+            targets = loader.graph.leaf_nodes()
+        records = plan_records(executor.migration_plan(targets))
+        result["plan"] = records
+        result["irreversible"] = irreversible_steps(records)
+        result["lock_timeout_effective"] = show_setting(connection, "lock_timeout")
+        result["statement_timeout_effective"] = show_setting(connection, "statement_timeout")
+    except Exception as exc:
+        result["error"] = error_record(exc, stage)
+        return
+
+    if result["irreversible"] and not CONFIG.get("allow_irreversible"):
+        first = result["irreversible"][0]
+        result["error"] = {
+            "stage": "irreversible",
+            "type": "IrreversibleError",
+            "message": "Operation %s in %s is not reversible" % (
+                first["operation"], first["migration"]),
+            "migration": first["migration"],
+        }
+        return
+    if CONFIG.get("check_mode"):
+        return
+    if not records and not result["before_partial"]:
+        result["skipped_migrate"] = True
+        return
+
+    atomic = dict((r["migration"], r["atomic"]) for r in records)
+    retries = int(CONFIG.get("retries") or 0)
+    attempt = 0
+    while True:
+        attempt += 1
+        name = "migrate-%d" % attempt
+        tee = Tee(sys.stdout)
+        record = {"attempt": attempt, "ok": False, "error": None, "delay": None}
+        result["attempts"].append(record)
+        started = time.time()
+        begin(name)
+        failure = None
+        try:
+            call_command("migrate", *migrate_args, database=database, interactive=False,
+                         verbosity=1, no_color=True, skip_checks=False, stdout=tee)
+            record["ok"] = True
+        except Exception as exc:
+            failure = exc
+        finally:
+            end(name)
+            record["seconds"] = round(time.time() - started, 3)
+        if failure is None:
+            break
+        current = in_progress(tee.text())
+        record["error"] = error_record(failure, "migrate", current)
+        retriable = record["error"]["lock_timeout"] and atomic.get(current, True)
+        if not retriable or attempt > retries:
+            result["error"] = record["error"]
+            if record["error"]["lock_timeout"] and not atomic.get(current, True):
+                result["error"]["message"] += (" (not retried: %s is not atomic and may be partly "
+                                               "applied)" % current)
+            break
+        try:
+            connection.close()
+        except Exception:
+            pass
+        record["delay"] = backoff_delay(attempt, float(CONFIG.get("retry_delay") or 1.0))
+        time.sleep(record["delay"])
+
+    try:
+        connection.close()
+    except Exception:
+        pass
+    try:
+        section("after", showmigrations(database))
+    except Exception as exc:
+        result["after_error"] = error_record(exc, "after")
+
+
+def main():
+    result = {"attempts": [], "error": None, "plan": None, "irreversible": [],
+              "resolved_target": None, "target_note": None}
+    try:
+        run(result)
+    except BaseException as exc:
+        result["error"] = error_record(exc, "script")
+    section("result", json.dumps(result, sort_keys=True))
+
+
+if __name__ == "__accreditrack_migrate__":
+    main()
+'''
+
+
+def new_marker() -> str:
+    """A marker no migration output will contain by chance."""
+    return "@@accreditrack-" + secrets.token_hex(12)
+
+
+def build_payload(config: Mapping[str, Any]) -> str:
+    """The program to write to stdin: the CONFIG literal, then SCRIPT."""
+    literal = json.dumps(dict(config), sort_keys=True)
+    return f"import json\nCONFIG = json.loads({literal!r})\n{SCRIPT}"
+
+
+def extract_sections(stdout: str, marker: str) -> dict[str, str]:
+    """{name: text} for every complete section; a section that did not end is under `name` too,
+    with `name` also listed in the key "__unterminated__" (newline-separated)."""
+    sections: dict[str, str] = {}
+    unterminated = []
+    current = None
+    lines: list[str] = []
+    begin = marker + " BEGIN "
+    end = marker + " END "
+    for raw in (stdout or "").replace("\r\n", "\n").split("\n"):
+        line = raw.strip()
+        if line.startswith(begin):
+            if current is not None:
+                unterminated.append(current)
+                sections[current] = "\n".join(lines)
+            current, lines = line[len(begin) :].strip(), []
+        elif line.startswith(end) and current is not None:
+            # The section text was preceded by a newline of our own and ends with one of ours.
+            sections[current] = "\n".join(lines)
+            current, lines = None, []
+        elif current is not None:
+            lines.append(raw)
+    if current is not None:
+        unterminated.append(current)
+        sections[current] = "\n".join(lines)
+    if unterminated:
+        sections["__unterminated__"] = "\n".join(unterminated)
+    return sections
+
+
+def script_namespace() -> dict[str, Any]:
+    """SCRIPT's functions, for tests (the program's main() does not run)."""
+    namespace: dict[str, Any] = {"__name__": "__accreditrack_migrate_test__", "CONFIG": {}}
+    exec(compile(SCRIPT, "<accreditrack migrate script>", "exec"), namespace)
+    return namespace

@@ -1,0 +1,751 @@
+#!/usr/bin/python
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: django_migrate
+short_description: Apply or unapply Django migrations and report exactly what changed
+version_added: 0.1.0
+description:
+  - Migrates every app, one app, or one app to a target migration, forwards or backwards, with
+    C(manage.py migrate --noinput).
+  - In one run of Django (one container start, one Django start-up) it reads the state of every
+    migration, plans the migration for the target, refuses a backward plan that Django cannot run,
+    migrates, and reads the state again. V(changed) is true exactly when the state differs.
+  - After the run the state is checked against the plan and the target; a migrate that should have
+    changed the state and did not (for example a rollback target replaced by a squash, where Django
+    prints C(No migrations to apply.) and exits 0) fails.
+  - A lock timeout (SQLSTATE 55P03) is retried with exponential backoff and jitter; any other
+    failure fails at once. On failure, RV(ignore:msg) names the migration that failed and RV(after)
+    holds the state after the failure.
+  - How Django runs (a one-off Compose container by default) is chosen by the shared runner options.
+extends_documentation_fragment:
+  - accreditrack.ops.django_runner
+options:
+  app:
+    description:
+      - The app label to migrate. Default is every app.
+    type: str
+  target:
+    description:
+      - The migration of O(app) to migrate to, forwards or backwards. Requires O(app).
+      - A full name, a unique prefix (V(0001)) or V(zero) to unapply every migration of O(app).
+        An ambiguous prefix fails and lists the candidates.
+      - A migration a squashed migration replaced, while Django uses the squash, is mapped to the
+        squash when it is the last migration the squash replaces (the same state); any other
+        replaced migration is no longer a state Django can migrate to, and the task fails naming
+        the squash. A squash that is not in use yet (only part of what it replaces is applied) is
+        mapped to the last migration it replaces.
+      - Default is the latest migration of O(app) (or of every app).
+    type: str
+  database:
+    description:
+      - The database alias (C(--database)). Default is Django's C(default).
+    type: str
+  allow_irreversible:
+    description:
+      - A backward plan that contains an operation Django cannot reverse (what
+        C(migrate --plan) marks C(-> IRREVERSIBLE), for example C(RunPython) without
+        C(reverse_code)) is refused before anything runs, and the result names the migration and
+        the operation.
+      - V(true) runs such a plan anyway. Django then unapplies the migrations before the
+        irreversible one and stops there with an error: use it only to go back as far as possible.
+    type: bool
+    default: false
+  lock_timeout:
+    description:
+      - PostgreSQL C(lock_timeout) for the run, a PostgreSQL duration such as V(3s), V(500ms),
+        V(1min) (a bare number is milliseconds). V(0) waits without limit.
+      - A DDL statement that waits for its lock blocks every later query on that table; with a
+        timeout it gives up instead, and the module retries (see O(retries)).
+      - Sent as C(-c lock_timeout=...) in C(PGOPTIONS), added to any C(PGOPTIONS) of O(environment)
+        or of the module's own environment, and also set with C(set_config) on every PostgreSQL
+        connection the run opens (so it holds where C(PGOPTIONS) does not reach the server).
+        Ignored for other databases.
+    type: str
+    default: 10s
+  statement_timeout:
+    description:
+      - PostgreSQL C(statement_timeout) for the run (same format as O(lock_timeout)). Default is
+        the server's. Long data migrations may need a generous value.
+    type: str
+  retries:
+    description:
+      - How many times to retry C(migrate) after a lock timeout (SQLSTATE 55P03, C(canceling
+        statement due to lock timeout)). Each migration runs in its own transaction, so a retry
+        resumes with the migration that timed out. Any other failure is not retried, nor is a lock
+        timeout in a non-atomic migration (it may be partly applied).
+    type: int
+    default: 3
+  retry_delay:
+    description:
+      - Base of the exponential backoff, in seconds. Retry N waits between half and all of
+        C(retry_delay * 2**(N-1)) (at most 60 seconds).
+    type: float
+    default: 2.0
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Reads the state and the plan only; V(changed) is the prediction (the plan is not empty).
+        A plan that would be refused fails in check mode too.
+  diff_mode:
+    support: full
+    description: The applied migrations before and after, one C(app.name) per line.
+  platform:
+    platforms: posix
+    description:
+      - Runs C(docker compose), a local Python or the O(argv_prefix) command on the managed host.
+notes:
+  - The program runs inside Django through C(manage.py shell -c) and reads itself from standard
+    input. It uses only long-stable Django APIs (C(call_command), C(MigrationExecutor),
+    C(MigrationLoader)) and is tested with Django 3.2 to 6.0.
+  - C(migrate) runs with Django's system checks, as C(manage.py migrate) does.
+author:
+  - AccrediTrack operations team
+seealso:
+  - module: accreditrack.ops.django_migrations_info
+  - name: Django migrate
+    description: The command this module runs.
+    link: https://docs.djangoproject.com/en/stable/ref/django-admin/#migrate
+  - name: PostgreSQL lock_timeout
+    description: What O(lock_timeout) sets.
+    link: https://www.postgresql.org/docs/current/runtime-config-client.html#GUC-LOCK-TIMEOUT
+"""
+
+EXAMPLES = r"""
+- name: Apply every pending migration (one-off container of the backend service)
+  accreditrack.ops.django_migrate:
+    project_src: /srv/accreditrack
+    lock_timeout: 3s
+    retries: 5
+
+- name: Predict what a release would apply, showing it as a diff
+  accreditrack.ops.django_migrate:
+    project_src: /srv/accreditrack
+  check_mode: true
+  diff: true
+  register: predicted
+
+- name: Roll the accounts app back to 0003 (a unique prefix)
+  accreditrack.ops.django_migrate:
+    project_src: /srv/accreditrack
+    app: accounts
+    target: "0003"
+
+- name: Unapply every migration of the courses app
+  accreditrack.ops.django_migrate:
+    project_src: /srv/accreditrack
+    app: courses
+    target: zero
+
+- name: Migrate with a virtualenv on the host, against a staging settings module
+  accreditrack.ops.django_migrate:
+    runner: local
+    chdir: /srv/app
+    manage_py: manage.py
+    virtualenv: /srv/app/.venv
+    settings: config.settings.staging
+    environment:
+      DATABASE_PASSWORD: "{{ vault_database_password }}"
+
+- name: Set the runner options once for the whole play
+  module_defaults:
+    group/accreditrack.ops.django:
+      project_src: /srv/accreditrack
+      project_name: accreditrack
+  block:
+    - name: Migrate
+      accreditrack.ops.django_migrate:
+      register: migrated
+"""
+
+RETURN = r"""
+applied:
+  description: Migrations this run applied, as C(app.name), in the order they were applied.
+  returned: always
+  type: list
+  elements: str
+  sample: [accounts.0002_profile, accounts.0003_fill_profiles]
+unapplied:
+  description: Migrations this run unapplied, as C(app.name), in the order they were unapplied.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+plan:
+  description: The plan Django computed for the target, before anything ran.
+  returned: when the plan could be computed
+  type: list
+  elements: dict
+  contains:
+    migration:
+      description: C(app.name).
+      type: str
+      sample: accounts.0002_profile
+    app:
+      description: App label.
+      type: str
+      sample: accounts
+    name:
+      description: Migration name.
+      type: str
+      sample: 0002_profile
+    backwards:
+      description: Whether the migration is unapplied.
+      type: bool
+      sample: false
+    atomic:
+      description: Whether the migration runs in one transaction.
+      type: bool
+      sample: true
+    operations:
+      description: Its operations.
+      type: list
+      elements: dict
+      contains:
+        description:
+          description: Django's description of the operation.
+          type: str
+          sample: Create model Profile
+        type:
+          description: The operation's class.
+          type: str
+          sample: CreateModel
+        reversible:
+          description: Whether Django can reverse it.
+          type: bool
+          sample: true
+        irreversible:
+          description: The step is backwards and the operation cannot be reversed.
+          type: bool
+          sample: false
+irreversible:
+  description: Backward steps of the plan Django cannot run.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    migration:
+      description: C(app.name).
+      type: str
+      sample: accounts.0004_fill
+    operation:
+      description: The operation.
+      type: str
+      sample: Raw Python operation
+  sample: []
+before:
+  description:
+    - The state before, as parsed by the C(showmigrations) parser (the keys
+      P(accreditrack.ops.django_migrations_info#module) returns).
+  returned: when it could be read
+  type: dict
+  sample: {format: list, pending: [accounts.0002_profile], pending_count: 1, applied_count: 14}
+after:
+  description:
+    - The state after the run, in the same form; after a failure, the state after the failure.
+    - In check mode and when nothing was to do, the state before.
+  returned: when it could be read
+  type: dict
+  sample: {format: list, pending: [], pending_count: 0, applied_count: 15}
+resolved_target:
+  description: The full name O(target) resolved to (V(zero) for zero).
+  returned: when O(target) is set and was resolved
+  type: str
+  sample: 0003_fill_profiles
+target_note:
+  description: How O(target) was mapped, when it was (a squash).
+  returned: when O(target) was mapped
+  type: str
+  sample: accounts.0004_x was replaced by accounts.0001_squashed_0004_x, which ends with it
+attempts:
+  description: The C(migrate) attempts (more than one after lock timeouts).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    attempt:
+      description: Attempt number.
+      type: int
+      sample: 1
+    ok:
+      description: Whether the attempt succeeded.
+      type: bool
+      sample: true
+    seconds:
+      description: Duration of the attempt.
+      type: float
+      sample: 0.84
+    delay:
+      description: Seconds waited before the next attempt.
+      type: float
+      sample: null
+    error:
+      description: The error of a failed attempt (type, message, SQLSTATE, migration).
+      type: dict
+      sample: null
+lock_timeout_effective:
+  description: C(lock_timeout) as the PostgreSQL session reported it (V(null) for other databases).
+  returned: when the plan could be computed
+  type: str
+  sample: 10s
+django_version:
+  description: The Django version that ran.
+  returned: when Django started
+  type: str
+  sample: 4.2.30
+error:
+  description: The error record of a failure (stage, type, message, pgcode, migration).
+  returned: on failure, when Django reported it
+  type: dict
+  sample: {stage: migrate, type: OperationalError, pgcode: 55P03, migration: accounts.0005_x}
+cmd:
+  description: The command that ran (the program itself is on its standard input). No secret.
+  returned: always
+  type: list
+  elements: str
+  sample: [docker, compose, --project-directory, /srv/accreditrack, run, --rm, -T, --no-deps, -e,
+           PGOPTIONS, backend, python, config/manage.py, shell, -c, "import sys; ..."]
+duration:
+  description: Seconds the command took.
+  returned: always
+  type: float
+  sample: 2.7
+migrate_output:
+  description: What C(migrate) printed, every attempt.
+  returned: when migrate ran
+  type: str
+  sample: "Running migrations:\n  Applying accounts.0002_profile... OK\n"
+rc:
+  description: Exit code of the command.
+  returned: always
+  type: int
+  sample: 0
+stdout:
+  description: Standard output of the command (the sections the program printed, and anything else).
+  returned: always
+  type: str
+  sample: ""
+stderr:
+  description: Standard error of the command (system-check warnings, Compose progress).
+  returned: always
+  type: str
+  sample: ""
+"""
+
+import json
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner import (
+    manage_argv,
+    merged_environment,
+    run_cwd,
+    runner_argument_spec,
+    runner_required_if,
+    tail,
+    validate_runner_params,
+)
+from ansible_collections.accreditrack.ops.plugins.module_utils._migrate_script import (
+    BOOTSTRAP,
+    build_payload,
+    extract_sections,
+    new_marker,
+)
+from ansible_collections.accreditrack.ops.plugins.module_utils.showmigrations import (
+    ShowmigrationsParseError,
+    parse_showmigrations,
+)
+
+_DURATION = re.compile(r"^[0-9]+(us|ms|s|min|h|d)?$")
+_PROGRESS = re.compile(r"^\s*(Applying|Unapplying) ([A-Za-z0-9_]+)\.([A-Za-z0-9_]+)\.\.\.(.*)$")
+
+
+class MigrateError(Exception):
+    """A failure to report: the message, and the result keys that go with it."""
+
+    def __init__(self, msg: str, **result: Any) -> None:
+        super().__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
+def normalize_duration(value: str | None) -> str | None:
+    """'3 s' -> '3s'; None stays None; ValueError for anything PostgreSQL would not take."""
+    if value is None:
+        return None
+    text = re.sub(r"\s+", "", str(value))
+    if not _DURATION.match(text):
+        raise ValueError(
+            f"{value!r} is not a PostgreSQL duration (a number with us, ms, s, min, h or d)"
+        )
+    return text
+
+
+def validate_migrate_params(params: Mapping[str, Any]) -> list[str]:
+    """Problems with the module's own options (runner options are checked separately)."""
+    errors = []
+    if params.get("target") and not params.get("app"):
+        errors.append("target requires app")
+    for option in ("lock_timeout", "statement_timeout"):
+        try:
+            normalize_duration(params.get(option))
+        except ValueError as exc:
+            errors.append(f"{option}: {exc}")
+    if (params.get("retries") or 0) < 0:
+        errors.append("retries must be 0 or more")
+    if (params.get("retry_delay") or 0) < 0:
+        errors.append("retry_delay must be 0 or more")
+    return errors
+
+
+def session_settings(params: Mapping[str, Any]) -> dict[str, str]:
+    """PostgreSQL settings for the run's sessions."""
+    settings = {}
+    for option in ("lock_timeout", "statement_timeout"):
+        value = normalize_duration(params.get(option))
+        if value is not None:
+            settings[option] = value
+    return settings
+
+
+def merge_pgoptions(existing: str | None, settings: Mapping[str, str]) -> str:
+    """PGOPTIONS with `-c name=value` for each setting after what was there (later -c wins)."""
+    parts = [existing.strip()] if existing and existing.strip() else []
+    parts += [f"-c {name}={value}" for name, value in sorted(settings.items())]
+    return " ".join(parts)
+
+
+def script_config(params: Mapping[str, Any], marker: str, check_mode: bool) -> dict[str, Any]:
+    return {
+        "marker": marker,
+        "app": params.get("app"),
+        "target": params.get("target"),
+        "database": params.get("database"),
+        "allow_irreversible": bool(params.get("allow_irreversible")),
+        "check_mode": bool(check_mode),
+        "retries": int(params.get("retries") or 0),
+        "retry_delay": float(params.get("retry_delay") or 0),
+        "session_settings": session_settings(params),
+    }
+
+
+def shell_args() -> list[str]:
+    """`manage.py shell` arguments: run BOOTSTRAP, which runs the program read from stdin."""
+    return ["-c", BOOTSTRAP]
+
+
+def state_map(parsed: Mapping[str, Any] | None) -> dict[str, Any]:
+    """{"app.name": True | False | "partial"} in Django's order."""
+    if not parsed:
+        return {}
+    return {f"{m['app']}.{m['name']}": m["applied"] for m in parsed.get("migrations") or ()}
+
+
+def applied_lines(state: Mapping[str, Any]) -> list[str]:
+    return [key for key, applied in state.items() if applied is True]
+
+
+def _plan_order(keys: Sequence[str], plan: Sequence[Mapping[str, Any]], listing: Sequence[str]):
+    position = {r["migration"]: i for i, r in enumerate(plan)}
+    listed = {k: i for i, k in enumerate(listing)}
+    return sorted(
+        keys, key=lambda k: (position.get(k, len(position)), listed.get(k, len(listed)), k)
+    )
+
+
+def state_changes(
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    plan: Sequence[Mapping[str, Any]] = (),
+    migrated: bool = False,
+) -> tuple[list[str], list[str]]:
+    """(applied, unapplied) between two state maps, in plan order.
+
+    A migration missing from one listing (a squash came into use, or went out of use) counts when
+    the other listing marks it applied; with `migrated`, plan steps that left the listing count as
+    done (Django applied them, then started listing their squash instead).
+    """
+    applied = [k for k, v in after.items() if v is True and before.get(k) is not True]
+    unapplied = [k for k, v in before.items() if v is True and after.get(k) is False]
+    if migrated:
+        for record in plan:
+            key = record["migration"]
+            if key in after:
+                continue
+            target = unapplied if record["backwards"] else applied
+            if key not in target:
+                target.append(key)
+    listing = list(before) + [k for k in after if k not in before]
+    return _plan_order(applied, plan, listing), _plan_order(unapplied, plan, listing)
+
+
+def predicted_state(before: Mapping[str, Any], plan: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The state map the plan would leave (for check mode and the diff)."""
+    state = dict(before)
+    for record in plan:
+        state[record["migration"]] = not record["backwards"]
+    return state
+
+
+def diff_text(state: Mapping[str, Any]) -> str:
+    lines = applied_lines(state)
+    return "".join(f"{line}\n" for line in lines)
+
+
+def plan_violations(after: Mapping[str, Any], plan: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Plan steps whose effect is not in the state after a successful migrate."""
+    problems = []
+    for record in plan:
+        key = record["migration"]
+        if key not in after:
+            continue
+        if record["backwards"] and after[key] is True:
+            problems.append(f"{key} is still applied")
+        elif not record["backwards"] and after[key] is not True:
+            problems.append(f"{key} is still not applied")
+    return problems
+
+
+def target_violation(
+    after_parsed: Mapping[str, Any] | None, app: str | None, resolved: str | None
+) -> str | None:
+    """Why the state after does not match app+target, or None when it does (or cannot be told)."""
+    if not app or not resolved or not after_parsed:
+        return None
+    state = state_map(after_parsed)
+    mine = {k: v for k, v in state.items() if k.split(".", 1)[0] == app}
+    if resolved == "zero":
+        left = [k for k, v in mine.items() if v is not False]
+        return (
+            f"{app} should have no migration applied, but has {', '.join(left)}" if left else None
+        )
+    key = f"{app}.{resolved}"
+    if key not in mine:
+        return None  # the listing now shows a squash instead; plan_violations covered the steps
+    latest = (after_parsed.get("latest_applied") or {}).get(app)
+    if mine[key] is not True or latest != resolved:
+        return (
+            f"{app} should be at {resolved}, but its latest applied migration is {latest or 'none'}"
+        )
+    return None
+
+
+def last_started(text: str) -> str | None:
+    """The migration `migrate` output started last and did not finish ("app.name"), else None."""
+    current = None
+    for line in (text or "").splitlines():
+        match = _PROGRESS.match(line)
+        if match:
+            done = match.group(4).strip().startswith(("OK", "FAKED"))
+            current = None if done else f"{match.group(2)}.{match.group(3)}"
+    return current
+
+
+def irreversible_message(params: Mapping[str, Any], steps: Sequence[Mapping[str, str]]) -> str:
+    where = f"{params.get('app')} to {params.get('target')}" if params.get("app") else "backwards"
+    listed = "; ".join(f"{s['migration']}: {s['operation']}" for s in steps)
+    return (
+        f"Refusing to migrate {where}: the plan unapplies migrations with operations Django cannot "
+        f"reverse ({listed}). Nothing was changed. Django would unapply the migrations before "
+        f"{steps[0]['migration']} and then stop with IrreversibleError; set "
+        "allow_irreversible=true to do that anyway."
+    )
+
+
+def error_message(params: Mapping[str, Any], result: Mapping[str, Any], stderr: str) -> str:
+    """The `msg` for the error record the program returned."""
+    error = result["error"]
+    stage = error.get("stage")
+    text = f"{error.get('type')}: {error.get('message')}"
+    if stage == "irreversible":
+        return irreversible_message(params, result.get("irreversible") or [])
+    if stage == "before":
+        return f"Could not read the migration state: {text}"
+    if stage == "plan":
+        return (
+            error.get("message") if error.get("type") == "TargetError" else f"Cannot plan: {text}"
+        )
+    if stage == "migrate":
+        attempts = len(result.get("attempts") or ())
+        tries = f" after {attempts} attempts" if attempts > 1 else ""
+        code = f" (SQLSTATE {error['pgcode']})" if error.get("pgcode") else ""
+        if error.get("migration"):
+            return f"Migration {error['migration']} failed{tries}{code}: {text}"
+        return f"migrate failed{tries}{code}: {text}"
+    return f"The migration program failed ({stage}): {text}. {tail(stderr, 8)}".strip()
+
+
+def parse_state(text: str | None, warn) -> dict | None:
+    if text is None:
+        return None
+    try:
+        parsed = parse_showmigrations(text)
+    except ShowmigrationsParseError:
+        return None
+    for warning in parsed.get("warnings") or ():
+        warn(
+            f"showmigrations output not understood: {warning}. Please report this to the "
+            "accreditrack.ops collection with the Django version and this output."
+        )
+    return dict(parsed)
+
+
+def interpret(
+    params: Mapping[str, Any],
+    sections: Mapping[str, str],
+    check_mode: bool,
+    rc: int,
+    stderr: str,
+    warn=lambda message: None,
+) -> dict[str, Any]:
+    """Turn the program's sections into the module result; raise MigrateError on failure."""
+    migrate_text = "".join(
+        sections[k]
+        for k in sorted((k for k in sections if k.startswith("migrate-")), key=lambda k: int(k[8:]))
+    )
+    before = parse_state(sections.get("before"), warn)
+    after = parse_state(sections.get("after"), warn)
+    if "result" not in sections:
+        failed_in = last_started(migrate_text)
+        where = f" while migrating {failed_in}" if failed_in else ""
+        raise MigrateError(
+            f"manage.py shell failed{where} (rc={rc}): {tail(stderr, 12) or 'no output'}",
+            before=before,
+            after=after,
+            migrate_output=migrate_text,
+        )
+    result = json.loads(sections["result"])
+    plan = result.get("plan") or []
+    out: dict[str, Any] = {
+        "plan": result.get("plan"),
+        "irreversible": result.get("irreversible") or [],
+        "attempts": result.get("attempts") or [],
+        "resolved_target": result.get("resolved_target"),
+        "target_note": result.get("target_note"),
+        "lock_timeout_effective": result.get("lock_timeout_effective"),
+        "django_version": result.get("django_version"),
+        "before": before,
+        "migrate_output": migrate_text,
+    }
+    if before is None and not result.get("error"):
+        raise MigrateError("Cannot read the state before (showmigrations output).", **out)
+    before_state = state_map(before)
+    if result.get("error"):
+        error = result["error"]
+        if error.get("stage") != "script":
+            error.pop("traceback", None)  # Django's message says it; an unexpected failure keeps it
+        if error.get("stage") == "migrate" and not error.get("migration"):
+            error["migration"] = last_started(migrate_text)
+        out["error"] = error
+        out["after"] = after if after is not None else (before if not out["attempts"] else None)
+        changed_state = state_map(out["after"]) if out["after"] is not None else before_state
+        out["applied"], out["unapplied"] = state_changes(before_state, changed_state, plan)
+        out["changed"] = bool(out["after"] is None or changed_state != before_state)
+        raise MigrateError(error_message(params, result, stderr), **out)
+
+    if check_mode or result.get("skipped_migrate"):
+        # Nothing ran: `after` is the state before; in check mode `changed` and the lists predict.
+        predicted = predicted_state(before_state, plan)
+        partial = any(v == "partial" for v in before_state.values())
+        out["after"] = before
+        out["changed"] = bool(plan) or partial
+        out["applied"], out["unapplied"] = state_changes(before_state, predicted, plan, True)
+        out["diff"] = {"before": diff_text(before_state), "after": diff_text(predicted)}
+        return out
+
+    if after is None:
+        raise MigrateError(
+            "migrate succeeded but the state after could not be read: "
+            f"{(result.get('after_error') or {}).get('message', 'no listing')}",
+            changed=True,
+            **out,
+        )
+    after_state = state_map(after)
+    out["after"] = after
+    out["changed"] = after_state != before_state
+    out["applied"], out["unapplied"] = state_changes(before_state, after_state, plan, True)
+    out["diff"] = {"before": diff_text(before_state), "after": diff_text(after_state)}
+    problems = plan_violations(after_state, plan)
+    mismatch = target_violation(after, params.get("app"), result.get("resolved_target"))
+    if mismatch:
+        problems.append(mismatch)
+    if problems:
+        raise MigrateError(
+            "Django reported success but the state after does not match the plan: "
+            + "; ".join(problems),
+            **out,
+        )
+    return out
+
+
+def main() -> None:
+    argument_spec = runner_argument_spec()
+    argument_spec.update(
+        app={"type": "str"},
+        target={"type": "str"},
+        database={"type": "str"},
+        allow_irreversible={"type": "bool", "default": False},
+        lock_timeout={"type": "str", "default": "10s"},
+        statement_timeout={"type": "str"},
+        retries={"type": "int", "default": 3},
+        retry_delay={"type": "float", "default": 2.0},
+    )
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        required_if=runner_required_if(),
+        required_by={"target": "app"},
+        supports_check_mode=True,
+    )
+    params = module.params
+    errors = validate_runner_params(params) + validate_migrate_params(params)
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+    settings = session_settings(params)
+    extra = {}
+    if settings:
+        existing = (params.get("environment") or {}).get("PGOPTIONS") or os.environ.get("PGOPTIONS")
+        extra["PGOPTIONS"] = merge_pgoptions(existing, settings)
+    env = merged_environment(params, extra)
+    cmd = manage_argv(params, "shell", shell_args(), env_names=env)
+    marker = new_marker()
+    payload = build_payload(script_config(params, marker, module.check_mode))
+
+    started = time.monotonic()
+    rc, stdout, stderr = module.run_command(
+        cmd, data=payload, binary_data=True, environ_update=env, cwd=run_cwd(params)
+    )
+    common = {
+        "cmd": cmd,
+        "rc": rc,
+        "stdout": stdout,
+        "stderr": stderr,
+        "duration": round(time.monotonic() - started, 3),
+    }
+    sections = extract_sections(stdout, marker)
+    try:
+        out = interpret(params, sections, module.check_mode, rc, stderr, module.warn)
+    except MigrateError as exc:
+        failed = {"changed": False, "applied": [], "unapplied": [], "attempts": []}
+        failed.update(exc.result)
+        failed.update(common)
+        if not module._diff:
+            failed.pop("diff", None)
+        module.fail_json(msg=exc.msg, **failed)
+    out.update(common)
+    if not module._diff:
+        out.pop("diff", None)
+    module.exit_json(**out)
+
+
+if __name__ == "__main__":
+    main()
