@@ -1,0 +1,311 @@
+#!/usr/bin/python
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# Why a module: ansible.builtin.file and ansible.builtin.copy cannot create a file only if it does
+# not exist (O_CREAT|O_EXCL) - between their "stat" and their "write" a second run can take the
+# same lock. Here the exclusive create is one system call.
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: deploy_lock
+short_description: Take or release a deploy lock file, so that two deploys never run at once
+version_added: 0.1.0
+description:
+  - With O(state=present), creates the lock file O(path) atomically (C(O_CREAT|O_EXCL)) and writes
+    the owner into it (O(run_id), O(owner), the target host and the time). If the file already
+    exists, fails fast with who holds the lock and since when.
+  - A lock is stale when it is older than O(stale_after) seconds, or when its owner ran on this
+    same host and its process (C(owner.pid)) is gone. A stale lock is reported; it is replaced
+    only with O(break_stale=true).
+  - With O(state=absent), removes the lock file only if it belongs to O(run_id); a lock held by
+    another run is left alone and reported as a warning.
+  - Taking the lock again with the same O(run_id) succeeds without change (idempotent).
+  - The action plugin of the same name fills in C(owner.controller) and C(owner.pid) with the
+    controller's host name and the pid of C(ansible-playbook).
+options:
+  path:
+    description: The lock file. Its directory is created with mode C(0700) if missing.
+    type: path
+    required: true
+  state:
+    description: V(present) takes the lock, V(absent) releases it.
+    type: str
+    default: present
+    choices: [present, absent]
+  run_id:
+    description: Identifies this deploy run; only the run that took the lock may release it.
+    type: str
+    required: true
+  owner:
+    description:
+      - Who takes the lock, written into the file, for example C(user), C(controller), C(pid),
+        C(play_start). C(pid) and C(controller) are used for stale-lock detection.
+    type: dict
+    default: {}
+  stale_after:
+    description: A lock older than this many seconds is stale. V(0) disables the age test.
+    type: int
+    default: 7200
+  break_stale:
+    description: Replace a stale lock (it is reported). A lock that is not stale is never replaced.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Nothing is written or removed; the result says what would happen.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+author:
+  - AccrediTrack operations team
+seealso:
+  - name: lock_check role
+    description: Takes this lock in its main entry point and releases it in C(release_lock).
+    link: https://example.invalid/accreditrack/ops/roles/lock_check/README.md
+"""
+
+EXAMPLES = r"""
+- name: Take the deploy lock of the project
+  accreditrack.ops.deploy_lock:
+    path: /var/lib/accreditrack-ops/locks/accreditrack.lock
+    run_id: "{{ deploy_run_id }}"
+    owner:
+      user: "{{ lookup('ansible.builtin.env', 'USER') }}"
+
+- name: Release it (in an always section)
+  accreditrack.ops.deploy_lock:
+    path: /var/lib/accreditrack-ops/locks/accreditrack.lock
+    run_id: "{{ deploy_run_id }}"
+    state: absent
+"""
+
+RETURN = r"""
+acquired:
+  description: Whether this run holds the lock now (V(false) in check mode).
+  returned: state=present
+  type: bool
+  sample: true
+released:
+  description: Whether the lock file was removed (or would be, in check mode).
+  returned: state=absent
+  type: bool
+  sample: true
+holder:
+  description: The content of the lock file found (the owner of the lock), or V(null).
+  returned: always
+  type: dict
+  sample:
+    run_id: 20261124T141800-4711
+    since: "2026-11-24T14:18:00Z"
+    since_epoch: 1795529880
+    host: deploy01
+    owner: {user: alice, controller: laptop, pid: 4711, play_start: "2026-11-24T14:17:58Z"}
+stale:
+  description: Whether the lock found is stale, and why.
+  returned: always
+  type: str
+  sample: ""
+broken:
+  description: The stale lock that was replaced with O(break_stale=true).
+  returned: when a stale lock was replaced
+  type: dict
+  sample: {}
+lock_file:
+  description: The lock file.
+  returned: always
+  type: str
+  sample: /var/lib/accreditrack-ops/locks/accreditrack.lock
+"""
+
+import json
+import os
+import socket
+import time
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def read_lock(path: str) -> Optional[dict[str, Any]]:
+    """The lock file's content, {} when unreadable, None when there is no lock file."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return data if isinstance(data, dict) else {}
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError):
+        return {}
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def staleness(
+    holder: dict[str, Any], mtime: float, now: float, stale_after: int, hostname: str
+) -> str:
+    """Why the lock `holder` is stale ('' when it is not)."""
+    since = holder.get("since_epoch")
+    since = float(since) if isinstance(since, (int, float)) else mtime
+    if stale_after and now - since > stale_after:
+        return f"older than {stale_after}s ({int(now - since)}s)"
+    owner = holder.get("owner") or {}
+    pid = owner.get("pid")
+    if owner.get("controller") == hostname and isinstance(pid, int) and not pid_alive(pid):
+        return f"its owner process {pid} on {hostname} is gone"
+    return ""
+
+
+def describe(holder: dict[str, Any]) -> str:
+    if not holder:
+        return "an unreadable lock file"
+    owner = holder.get("owner") or {}
+    who = owner.get("user") or "?"
+    where = owner.get("controller") or "?"
+    return (
+        f"run {holder.get('run_id', '?')} of {who}@{where} (pid {owner.get('pid', '?')}), "
+        f"since {holder.get('since', '?')}"
+    )
+
+
+def create_exclusive(path: str, content: dict[str, Any]) -> bool:
+    """Create `path` with `content` if it does not exist; False if it already does."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return False
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(content, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return True
+
+
+def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
+    p = module.params
+    path = p["path"]
+    hostname = socket.gethostname()
+    now = time.time()
+    content = {
+        "run_id": p["run_id"],
+        "owner": p["owner"],
+        "host": hostname,
+        "since": datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "since_epoch": int(now),
+    }
+    directory = os.path.dirname(path)
+    if not module.check_mode and directory and not os.path.isdir(directory):
+        os.makedirs(directory, 0o700, exist_ok=True)
+    for _attempt in range(2):
+        holder = read_lock(path)
+        if holder is None:
+            if module.check_mode:
+                result.update(changed=True, msg=f"would take the deploy lock {path}")
+                return
+            if create_exclusive(path, content):
+                result.update(changed=True, acquired=True, holder=content)
+                return
+            continue  # another run created it in between: look at it again
+        result["holder"] = holder
+        if holder.get("run_id") == p["run_id"]:
+            result.update(acquired=not module.check_mode, msg="this run already holds the lock")
+            return
+        try:
+            mtime = os.stat(path).st_mtime
+        except FileNotFoundError:
+            continue
+        stale = staleness(holder, mtime, now, p["stale_after"], hostname)
+        result["stale"] = stale
+        if not stale:
+            module.fail_json(
+                msg=(
+                    f"Another deploy holds the lock {path}: {describe(holder)}. Wait until it has "
+                    "finished. If you are sure it is no longer running, remove that file by hand."
+                ),
+                **result,
+            )
+        if not p["break_stale"]:
+            module.fail_json(
+                msg=(
+                    f"A stale deploy lock {path} is in the way ({stale}): {describe(holder)}. "
+                    "Check that this deploy is really gone, then run again with "
+                    "lock_check_break_stale_lock=true (break_stale) to replace it."
+                ),
+                **result,
+            )
+        if module.check_mode:
+            result.update(changed=True, msg=f"would replace the stale lock ({stale})")
+            return
+        # Move the stale file aside first: of two runs breaking the same lock, one rename wins.
+        aside = f"{path}.stale.{os.getpid()}"
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            continue
+        os.unlink(aside)
+        result["broken"] = holder
+        module.warn(f"replaced a stale deploy lock ({stale}): {describe(holder)}")
+    holder = read_lock(path)
+    module.fail_json(
+        msg=f"could not take the deploy lock {path}: {describe(holder or {})}", **result
+    )
+
+
+def release(module: AnsibleModule, result: dict[str, Any]) -> None:
+    path = module.params["path"]
+    holder = read_lock(path)
+    result["holder"] = holder
+    if holder is None:
+        result["msg"] = "no lock to release"
+        return
+    if holder.get("run_id") != module.params["run_id"]:
+        module.warn(f"the deploy lock {path} belongs to {describe(holder)}: left in place")
+        return
+    if not module.check_mode:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            return
+    result.update(changed=True, released=True)
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec={
+            "path": {"type": "path", "required": True},
+            "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
+            "run_id": {"type": "str", "required": True},
+            "owner": {"type": "dict", "default": {}},
+            "stale_after": {"type": "int", "default": 7200},
+            "break_stale": {"type": "bool", "default": False},
+        },
+        supports_check_mode=True,
+    )
+    if not module.params["run_id"]:
+        module.fail_json(msg="run_id must not be empty")
+    result: dict[str, Any] = {"changed": False, "lock_file": module.params["path"], "stale": ""}
+    if module.params["state"] == "present":
+        result.update(acquired=False, holder=None)
+        acquire(module, result)
+    else:
+        result.update(released=False, holder=None)
+        release(module, result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
