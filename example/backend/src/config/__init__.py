@@ -1,0 +1,1 @@
+"""Project package of the AccrediTrack example backend (settings, URLs, WSGI)."""

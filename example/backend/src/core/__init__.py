@@ -1,0 +1,1 @@
+"""Always-present app of the example backend: the health endpoint (no models)."""
