@@ -1,0 +1,282 @@
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# PRIVATE to the accreditrack.ops collection: this is not a public API. It may change in any
+# release, without a deprecation period. Do not import it from outside this collection.
+#
+# What the modules compose_pg_dump, pg_archive_verify and compose_pg_restore share: pure argv
+# builders (unit-tested) and the streaming helpers that move a PostgreSQL custom-format archive
+# between a process and a file while computing its sha256 in the same pass.
+#
+# Why not module.run_command(): it buffers the whole output in memory as text, and cannot feed a
+# file into a process's stdin. An archive is binary and can be many gigabytes, so these helpers use
+# subprocess.Popen with argv lists (never a shell) and copy in fixed-size chunks.
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import queue
+import subprocess
+import tempfile
+import threading
+from collections.abc import Sequence
+from typing import Any, NamedTuple, Optional
+
+CHUNK_SIZE = 1024 * 1024
+VERIFY_MODES = frozenset(("stream", "file", "none"))
+TEMP_MARKER = ".partial-"
+
+
+class StreamResult(NamedTuple):
+    """What one streaming pass produced."""
+
+    sha256: str
+    size: int
+    rc: int
+    stderr: str
+    reader_rc: Optional[int]
+    reader_stderr: str
+
+
+class ArchiveError(Exception):
+    """A dump, verification or restore failed; the message says which step and why."""
+
+
+def compose_argument_spec() -> dict[str, dict[str, Any]]:
+    """Options that address the Compose project and its database service (a fresh copy)."""
+    return {
+        "project_src": {"type": "path", "required": True},
+        "project_name": {"type": "str"},
+        "files": {"type": "list", "elements": "path", "default": []},
+        "env_files": {"type": "list", "elements": "path", "default": []},
+        "service": {"type": "str", "default": "db"},
+        "docker_cli": {"type": "str", "default": "docker"},
+    }
+
+
+def compose_base_argv(
+    project_src: str,
+    project_name: Optional[str] = None,
+    files: Sequence[str] = (),
+    env_files: Sequence[str] = (),
+    docker_cli: str = "docker",
+) -> list[str]:
+    """``docker compose`` with the options that address one project."""
+    argv = [docker_cli, "compose", "--project-directory", project_src]
+    if project_name:
+        argv += ["--project-name", project_name]
+    for name in files or ():
+        argv += ["--file", name]
+    for name in env_files or ():
+        argv += ["--env-file", name]
+    return argv
+
+
+def compose_exec_argv(base: Sequence[str], service: str, command: Sequence[str]) -> list[str]:
+    """Run ``command`` in the running container of ``service`` with stdin attached, no TTY."""
+    return [*base, "exec", "-T", service, *command]
+
+
+def pg_dump_argv(
+    database: str,
+    user: str,
+    compression: Optional[str] = None,
+    extra_args: Sequence[str] = (),
+    executable: str = "pg_dump",
+) -> list[str]:
+    """pg_dump writing a custom-format archive to stdout. No password: the socket is trusted."""
+    argv = [executable, "--format=custom", f"--username={user}", f"--dbname={database}"]
+    if compression:
+        argv.append(f"--compress={compression}")
+    argv += list(extra_args)
+    return argv
+
+
+def pg_restore_verify_argv(executable: str = "pg_restore") -> list[str]:
+    """pg_restore reading a whole archive from stdin and writing the SQL to /dev/null.
+
+    ``pg_restore --list`` reads only the table of contents and passes a truncated archive;
+    writing the script reads (and decompresses) every data block, so truncation fails.
+    """
+    return [executable, "--file=/dev/null"]
+
+
+def pg_restore_argv(
+    database: str,
+    user: str,
+    role: Optional[str] = None,
+    executable: str = "pg_restore",
+) -> list[str]:
+    """pg_restore reading an archive from stdin into ``database`` (which must exist)."""
+    return [
+        executable,
+        "--no-owner",
+        f"--role={role or user}",
+        f"--username={user}",
+        f"--dbname={database}",
+        "--exit-on-error",
+    ]
+
+
+def temp_path_for(dest: str, token: str) -> str:
+    """The temporary name of ``dest`` while it is written: hidden, same directory, never *.dump."""
+    directory, name = os.path.split(dest)
+    return os.path.join(directory, f".{name}{TEMP_MARKER}{token}")
+
+
+def fsync_directory(path: str) -> None:
+    """Make a rename in ``path`` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_of_file(path: str) -> tuple[str, int]:
+    """sha256 and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(CHUNK_SIZE)
+            if not chunk:
+                break
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _read_text(handle) -> str:
+    handle.seek(0)
+    return handle.read().decode("utf-8", "replace").strip()
+
+
+class _Feeder(threading.Thread):
+    """Feeds chunks from a bounded queue into a process's stdin, so the dump never waits on the
+    verifier longer than the queue allows and the two run on separate CPU cores."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        super().__init__(daemon=True)
+        self.proc = proc
+        self.queue: queue.Queue = queue.Queue(maxsize=16)
+        self.broken = False
+
+    def run(self) -> None:
+        while True:
+            chunk = self.queue.get()
+            if chunk is None:
+                break
+            if self.broken:
+                continue
+            try:
+                self.proc.stdin.write(chunk)
+            except (BrokenPipeError, OSError):
+                self.broken = True
+        try:
+            self.proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            self.broken = True
+
+
+class ChildProcesses:
+    """Remembers started processes so an error or a signal can end them all."""
+
+    def __init__(self) -> None:
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, argv: Sequence[str], **kwargs: Any) -> subprocess.Popen:
+        proc = subprocess.Popen(list(argv), **kwargs)  # argv list, never a shell
+        self.procs.append(proc)
+        return proc
+
+    def kill_all(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
+
+def stream_to_file(
+    children: ChildProcesses,
+    producer_argv: Sequence[str],
+    out_fd: int,
+    reader_argv: Optional[Sequence[str]] = None,
+    cwd: Optional[str] = None,
+) -> StreamResult:
+    """Run ``producer_argv``, write its stdout to ``out_fd``, hash it, and feed the same bytes to
+    ``reader_argv`` (a verifier) at the same time. Returns once both processes have ended."""
+    digest = hashlib.sha256()
+    size = 0
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as reader_err:
+        producer = children.start(
+            producer_argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, cwd=cwd
+        )
+        feeder = None
+        reader = None
+        if reader_argv:
+            reader = children.start(
+                reader_argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=reader_err,
+                cwd=cwd,
+            )
+            feeder = _Feeder(reader)
+            feeder.start()
+        with os.fdopen(os.dup(out_fd), "wb", buffering=0) as out:
+            while True:
+                chunk = producer.stdout.read(CHUNK_SIZE)
+                if not chunk:
+                    break
+                if feeder is not None:
+                    feeder.queue.put(chunk)
+                out.write(chunk)
+                digest.update(chunk)
+                size += len(chunk)
+        producer.stdout.close()
+        rc = producer.wait()
+        reader_rc = None
+        if feeder is not None and reader is not None:
+            feeder.queue.put(None)
+            feeder.join()
+            reader_rc = reader.wait()
+        return StreamResult(
+            digest.hexdigest(), size, rc, _read_text(err), reader_rc, _read_text(reader_err)
+        )
+
+
+def stream_from_file(
+    children: ChildProcesses,
+    path: str,
+    reader_argv: Sequence[str],
+    cwd: Optional[str] = None,
+) -> StreamResult:
+    """Feed the file at ``path`` into ``reader_argv``'s stdin, hashing it in the same pass."""
+    digest = hashlib.sha256()
+    size = 0
+    broken = False
+    with tempfile.TemporaryFile() as err:
+        reader = children.start(
+            reader_argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=err, cwd=cwd
+        )
+        with open(path, "rb") as handle:
+            while True:
+                chunk = handle.read(CHUNK_SIZE)
+                if not chunk:
+                    break
+                digest.update(chunk)
+                size += len(chunk)
+                if not broken:
+                    try:
+                        reader.stdin.write(chunk)
+                    except (BrokenPipeError, OSError):
+                        broken = True  # keep hashing: the checksum is still reported
+        with contextlib.suppress(BrokenPipeError, OSError):
+            reader.stdin.close()
+        rc = reader.wait()
+        stderr = _read_text(err)
+        return StreamResult(digest.hexdigest(), size, rc, stderr, rc, stderr)
