@@ -17,15 +17,15 @@ description:
     and C(LOCK) name their table; a foreign key (C(REFERENCES)) locks the table it points to. A
     table created by the same batch is not a target, since nobody can hold a lock on it yet.
   - An operation without SQL (C(RunPython)) or a statement the parser does not know sets
-    RV(whole_database), with the reason in RV(reasons): the caller should then check every table.
+    RV(whole_database), with the reason in RV(reasons); the caller should then check every table.
   - Never changes anything.
 extends_documentation_fragment:
   - accreditrack.ops.django_runner
 options:
   migrations:
     description:
-      - The migrations, as C(app.name), in the order they will be applied (for example RV(
-        accreditrack.ops.django_migrations_info#module:pending)).
+      - The migrations, as C(app.name), in the order they will be applied (for example the
+        C(pending) list of M(accreditrack.ops.django_migrations_info)).
       - Empty returns no tables without running anything.
     type: list
     elements: str

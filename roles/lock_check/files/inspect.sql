@@ -82,5 +82,5 @@ SELECT json_build_object(
            'at', me.at,
            'sessions', coalesce((SELECT json_agg(s ORDER BY s.pid) FROM sessions s), '[]'::json),
            'prepared', coalesce((SELECT json_agg(p ORDER BY p.age DESC) FROM prepared p), '[]'::json)
-       )
+       ) AS snapshot
   FROM me;
