@@ -180,3 +180,29 @@ def tail(text: str, lines: int = 15) -> str:
     """The last non-empty lines of `text`: where Django puts the message of a failure."""
     kept = [line for line in (text or "").replace("\r\n", "\n").split("\n") if line.strip()]
     return "\n".join(kept[-lines:])
+
+
+def parser_warning_message(warning: str) -> str:
+    """A warning for a showmigrations line the parser did not understand, asking for a report."""
+    text = f"showmigrations output not fully understood: {warning}"
+    if "report" not in warning.lower():
+        text += (
+            ". Please report this to the accreditrack.ops collection with the Django version and"
+            " the output."
+        )
+    return text
+
+
+def error_summary(stderr: str, lines: int = 8) -> str:
+    """Django's own message from stderr: after a traceback, the exception lines that end it
+    (`django.db.utils.OperationalError: ...`); otherwise the last lines (a CommandError)."""
+    kept = [line for line in (stderr or "").replace("\r\n", "\n").split("\n") if line.strip()]
+    if any(line.startswith("Traceback (most recent call last)") for line in kept):
+        message: list[str] = []
+        for line in reversed(kept):
+            if line.startswith((" ", "\t")) or line.startswith("Traceback"):
+                break
+            message.insert(0, line)
+        if message:
+            return "\n".join(message[-lines:])
+    return "\n".join(kept[-lines:])

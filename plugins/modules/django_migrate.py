@@ -346,12 +346,13 @@ from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner import (
+    error_summary,
     manage_argv,
     merged_environment,
+    parser_warning_message,
     run_cwd,
     runner_argument_spec,
     runner_required_if,
-    tail,
     validate_runner_params,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._migrate_script import (
@@ -581,7 +582,7 @@ def error_message(params: Mapping[str, Any], result: Mapping[str, Any], stderr: 
         if error.get("migration"):
             return f"Migration {error['migration']} failed{tries}{code}: {text}"
         return f"migrate failed{tries}{code}: {text}"
-    return f"The migration program failed ({stage}): {text}. {tail(stderr, 8)}".strip()
+    return f"The migration program failed ({stage}): {text}. {error_summary(stderr)}".strip()
 
 
 def parse_state(text: str | None, warn) -> dict | None:
@@ -592,10 +593,7 @@ def parse_state(text: str | None, warn) -> dict | None:
     except ShowmigrationsParseError:
         return None
     for warning in parsed.get("warnings") or ():
-        warn(
-            f"showmigrations output not understood: {warning}. Please report this to the "
-            "accreditrack.ops collection with the Django version and this output."
-        )
+        warn(parser_warning_message(warning))
     return dict(parsed)
 
 
@@ -608,17 +606,15 @@ def interpret(
     warn=lambda message: None,
 ) -> dict[str, Any]:
     """Turn the program's sections into the module result; raise MigrateError on failure."""
-    migrate_text = "".join(
-        sections[k]
-        for k in sorted((k for k in sections if k.startswith("migrate-")), key=lambda k: int(k[8:]))
-    )
+    attempts = sorted((k for k in sections if k.startswith("migrate-")), key=lambda k: int(k[8:]))
+    migrate_text = "".join(sections[k].strip("\n") + "\n" for k in attempts)
     before = parse_state(sections.get("before"), warn)
     after = parse_state(sections.get("after"), warn)
     if "result" not in sections:
         failed_in = last_started(migrate_text)
         where = f" while migrating {failed_in}" if failed_in else ""
         raise MigrateError(
-            f"manage.py shell failed{where} (rc={rc}): {tail(stderr, 12) or 'no output'}",
+            f"manage.py shell failed{where} (rc={rc}): {error_summary(stderr) or 'no output'}",
             before=before,
             after=after,
             migrate_output=migrate_text,
@@ -646,10 +642,15 @@ def interpret(
         if error.get("stage") == "migrate" and not error.get("migration"):
             error["migration"] = last_started(migrate_text)
         out["error"] = error
-        out["after"] = after if after is not None else (before if not out["attempts"] else None)
-        changed_state = state_map(out["after"]) if out["after"] is not None else before_state
-        out["applied"], out["unapplied"] = state_changes(before_state, changed_state, plan)
-        out["changed"] = bool(out["after"] is None or changed_state != before_state)
+        ran = bool(out["attempts"])
+        out["after"] = after if after is not None or ran else before
+        if out["after"] is None:
+            # migrate ran and the state after is unknown: assume it changed (the honest default).
+            out["changed"] = ran
+        else:
+            after_state = state_map(out["after"])
+            out["applied"], out["unapplied"] = state_changes(before_state, after_state, plan)
+            out["changed"] = after_state != before_state
         raise MigrateError(error_message(params, result, stderr), **out)
 
     if check_mode or result.get("skipped_migrate"):

@@ -188,8 +188,10 @@ stderr:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner import (
+    error_summary,
     manage_argv,
     merged_environment,
+    parser_warning_message,
     run_cwd,
     runner_argument_spec,
     runner_required_if,
@@ -214,7 +216,7 @@ def showmigrations_args(params: dict) -> list[str]:
 
 def failure_message(rc: int, stdout: str, stderr: str) -> str:
     """Django's own message: the last lines of stderr (or stdout when stderr is empty)."""
-    detail = tail(stderr, 12) or tail(stdout, 12) or "no output"
+    detail = error_summary(stderr) or tail(stdout, 8) or "no output"
     return f"manage.py showmigrations failed (rc={rc}): {detail}"
 
 
@@ -250,10 +252,7 @@ def main() -> None:
             **result,
         )
     for warning in parsed.get("warnings") or ():
-        module.warn(
-            f"showmigrations output not understood: {warning}. Please report this to the "
-            "accreditrack.ops collection with the Django version and this output."
-        )
+        module.warn(parser_warning_message(warning))
     parsed = dict(parsed)
     # `warnings` is Ansible's own key: the parser's are shown above and returned as parser_warnings.
     result["parser_warnings"] = parsed.pop("warnings", [])
