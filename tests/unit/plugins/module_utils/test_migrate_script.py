@@ -1,0 +1,298 @@
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The in-Django migrate program: its pure functions, its input and the reading of its output."""
+
+from __future__ import annotations
+
+import ast
+import json
+from types import SimpleNamespace
+
+import pytest
+from ansible_collections.accreditrack.ops.plugins.module_utils import _migrate_script as ms
+
+NS = ms.script_namespace()
+
+
+def test_script_compiles_for_python_3_8():
+    ast.parse(ms.SCRIPT, feature_version=(3, 8))
+
+
+def test_script_does_not_run_main_outside_the_bootstrap():
+    namespace = ms.script_namespace()
+    assert "main" in namespace  # defined, and importing it ran nothing (no Django here)
+
+
+def test_bootstrap_reads_stdin_in_a_namespace_of_its_own():
+    assert "sys.stdin.read()" in ms.BOOTSTRAP
+    assert "__accreditrack_migrate__" in ms.BOOTSTRAP
+    assert "\n" not in ms.BOOTSTRAP  # one argv element, no shell involved
+
+
+def test_payload_sets_config_then_the_program():
+    config = {"marker": "@@m", "app": "accounts", "target": 'it\'s "quoted"\n'}
+    payload = ms.build_payload(config)
+    namespace = {}
+    exec(
+        compile(payload.split("\n", 2)[0] + "\n" + payload.split("\n", 2)[1], "p", "exec"),
+        namespace,
+    )
+    assert namespace["CONFIG"] == config
+    assert payload.endswith(ms.SCRIPT)
+
+
+def test_markers_are_random():
+    assert ms.new_marker() != ms.new_marker()
+    assert ms.new_marker().startswith("@@accreditrack-")
+
+
+def frame(marker, name, text):
+    return f"\n{marker} BEGIN {name}\n{text}\n{marker} END {name}\n"
+
+
+def test_extract_sections_ignores_everything_outside_markers():
+    m = "@@accreditrack-abc"
+    stdout = (
+        "settings loaded\n[ ] not a listing\n"
+        + frame(m, "before", "accounts\n [X] 0001_initial\n")
+        + "noise between sections\n"
+        + frame(m, "result", json.dumps({"error": None}))
+        + "trailing noise\n"
+    )
+    sections = ms.extract_sections(stdout, m)
+    assert set(sections) == {"before", "result"}
+    assert sections["before"].strip("\n") == "accounts\n [X] 0001_initial"
+    assert json.loads(sections["result"]) == {"error": None}
+
+
+def test_extract_sections_other_markers_are_text():
+    sections = ms.extract_sections(frame("@@other", "before", "x"), "@@mine")
+    assert sections == {}
+
+
+def test_extract_sections_crlf_and_unterminated():
+    m = "@@m"
+    stdout = (
+        f"{m} BEGIN before\r\nlisting\r\n{m} END before\r\n{m} BEGIN migrate-1\r\n"
+        "  Applying accounts.0005_x..."
+    )
+    sections = ms.extract_sections(stdout, m)
+    assert sections["before"] == "listing"
+    assert sections["migrate-1"] == "  Applying accounts.0005_x..."
+    assert sections["__unterminated__"] == "migrate-1"
+
+
+SQUASH = "0001_squashed_0004_d"
+REPLACED = ["0001_initial", "0002_b", "0003_c", "0004_d"]
+DISK = sorted([*REPLACED, SQUASH, "0005_e"])
+
+
+@pytest.mark.parametrize(
+    ("target", "graph", "expected", "note"),
+    [
+        pytest.param("zero", [SQUASH, "0005_e"], None, None, id="zero"),
+        pytest.param("0005_e", [SQUASH, "0005_e"], "0005_e", None, id="full-name"),
+        pytest.param("0005", [SQUASH, "0005_e"], "0005_e", None, id="unique-prefix"),
+        pytest.param(
+            "0004",
+            [SQUASH, "0005_e"],
+            SQUASH,
+            "which ends with it",
+            id="last-replaced-maps-to-squash",
+        ),
+        pytest.param(SQUASH, [SQUASH, "0005_e"], SQUASH, None, id="squash-in-use"),
+        pytest.param(
+            SQUASH,
+            [*REPLACED, "0005_e"],
+            "0004_d",
+            "not in use yet",
+            id="unused-squash-maps-to-its-last-replaced",
+        ),
+        pytest.param(
+            "0002", [*REPLACED, "0005_e"], "0002_b", None, id="replaced-while-squash-unused"
+        ),
+    ],
+)
+def test_resolve_target(target, graph, expected, note):
+    squashes = {SQUASH: REPLACED}
+    name, got_note = NS["resolve_target"]("accounts", target, DISK, graph, squashes)
+    assert name == expected
+    if note is None:
+        assert got_note is None
+    else:
+        assert note in got_note
+
+
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        pytest.param(
+            "0002",
+            "was replaced by the squashed migration accounts.0001_squashed_0004_d",
+            id="middle-of-squash",
+        ),
+        pytest.param(
+            "0001",
+            "More than one migration matches '0001' in app 'accounts': "
+            "0001_initial, 0001_squashed_0004_d",
+            id="ambiguous-lists-candidates",
+        ),
+        pytest.param(
+            "0009", "Cannot find a migration matching '0009' from app 'accounts'", id="unknown"
+        ),
+    ],
+)
+def test_resolve_target_refuses(target, message):
+    with pytest.raises(NS["TargetError"], match=message.replace("(", r"\(").replace(")", r"\)")):
+        NS["resolve_target"]("accounts", target, DISK, [SQUASH, "0005_e"], {SQUASH: REPLACED})
+
+
+def test_exact_name_wins_over_prefix_match():
+    disk = ["0002_x", "0002_x_y"]
+    assert NS["resolve_target"]("a", "0002_x", disk, disk, {}) == ("0002_x", None)
+
+
+class Op:
+    def __init__(self, description, reversible=True):
+        self.description = description
+        self.reversible = reversible
+
+    def describe(self):
+        return self.description
+
+
+class Broken:
+    reversible = True
+
+    def describe(self):
+        raise RuntimeError("no")
+
+
+def migration(app, name, *operations, atomic=True):
+    return SimpleNamespace(app_label=app, name=name, atomic=atomic, operations=list(operations))
+
+
+def test_plan_records_and_irreversible_rule():
+    plan = [
+        (migration("accounts", "0004_fill", Op("Raw Python operation", reversible=False)), True),
+        (migration("accounts", "0003_x", Op("Add field x"), Broken(), atomic=False), True),
+        (migration("courses", "0001_initial", Op("Raw Python operation", False)), False),
+    ]
+    records = NS["plan_records"](plan)
+    assert [r["migration"] for r in records] == [
+        "accounts.0004_fill",
+        "accounts.0003_x",
+        "courses.0001_initial",
+    ]
+    assert records[0]["operations"][0] == {
+        "description": "Raw Python operation",
+        "type": "Op",
+        "reversible": False,
+        "irreversible": True,
+    }
+    assert records[1]["atomic"] is False
+    assert records[1]["operations"][1]["description"] == "Broken"
+    # Forwards, an operation without a reverse is fine: only backward steps count.
+    assert records[2]["operations"][0]["irreversible"] is False
+    assert NS["irreversible_steps"](records) == [
+        {"migration": "accounts.0004_fill", "operation": "Raw Python operation"}
+    ]
+
+
+class PgError(Exception):
+    def __init__(self, message, pgcode=None):
+        super().__init__(message)
+        self.pgcode = pgcode
+
+
+class Psycopg3Error(Exception):
+    sqlstate = "55P03"
+
+
+def wrapped(cause, outer=Exception):
+    try:
+        try:
+            raise cause
+        except Exception as exc:
+            raise outer("wrapped") from exc
+    except Exception as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("exc", "expected"),
+    [
+        pytest.param(wrapped(PgError("x", "55P03")), True, id="psycopg2-pgcode-in-cause"),
+        pytest.param(wrapped(Psycopg3Error("x")), True, id="psycopg3-sqlstate"),
+        pytest.param(Exception("canceling statement due to lock timeout"), True, id="message"),
+        pytest.param(wrapped(PgError("deadlock detected", "40P01")), False, id="deadlock"),
+        pytest.param(
+            wrapped(PgError("canceling statement due to statement timeout", "57014")),
+            False,
+            id="statement-timeout",
+        ),
+        pytest.param(RuntimeError("boom"), False, id="other"),
+    ],
+)
+def test_is_lock_timeout(exc, expected):
+    assert NS["is_lock_timeout"](exc) is expected
+
+
+def test_error_record_has_sqlstate_and_traceback():
+    record = NS["error_record"](wrapped(PgError("lock", "55P03")), "migrate", "a.0002_x")
+    assert record["pgcode"] == "55P03"
+    assert record["lock_timeout"] is True
+    assert record["migration"] == "a.0002_x"
+    assert "Traceback" in record["traceback"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "  Applying a.0001_initial... OK\n  Applying a.0002_x...", "a.0002_x", id="applying"
+        ),
+        pytest.param("  Applying a.0001_initial... OK\n", None, id="all-done"),
+        pytest.param(
+            "  Unapplying a.0003_y... OK\n  Unapplying a.0002_x...\nTraceback",
+            "a.0002_x",
+            id="unapplying",
+        ),
+        pytest.param("  Applying a.0001_initial... FAKED\n", None, id="faked"),
+        pytest.param("Operations to perform:\n  Apply all migrations: a\n", None, id="none"),
+    ],
+)
+def test_in_progress(text, expected):
+    assert NS["in_progress"](text) == expected
+
+
+@pytest.mark.parametrize("attempt", [1, 2, 3, 4, 10])
+def test_backoff_delay_is_exponential_with_jitter(attempt):
+    low = NS["backoff_delay"](attempt, 2.0, rand=lambda: 0.0)
+    high = NS["backoff_delay"](attempt, 2.0, rand=lambda: 1.0)
+    full = min(60.0, 2.0 * 2 ** (attempt - 1))
+    assert low == pytest.approx(full / 2)
+    assert high == pytest.approx(full)
+
+
+def test_tee_writes_through_and_keeps_a_copy():
+    class Stream:
+        def __init__(self):
+            self.parts = []
+            self.flushed = 0
+
+        def write(self, text):
+            self.parts.append(text)
+
+        def flush(self):
+            self.flushed += 1
+
+    stream = Stream()
+    tee = NS["Tee"](stream)
+    tee.write("a")
+    tee.write("b")
+    tee.flush()
+    assert tee.text() == "ab" == "".join(stream.parts)
+    assert stream.flushed == 1
+    assert tee.isatty() is False
