@@ -52,7 +52,7 @@ options:
         C(reverse_code)) is refused before anything runs, and the result names the migration and
         the operation.
       - V(true) runs such a plan anyway. Django then unapplies the migrations before the
-        irreversible one and stops there with an error: use it only to go back as far as possible.
+        irreversible one and stops there with an error; use it only to go back as far as possible.
     type: bool
     default: false
   lock_timeout:
@@ -96,6 +96,7 @@ attributes:
     support: full
     description: The applied migrations before and after, one C(app.name) per line.
   platform:
+    support: full
     platforms: posix
     description:
       - Runs C(docker compose), a local Python or the O(argv_prefix) command on the managed host.
@@ -105,7 +106,7 @@ notes:
     C(MigrationLoader)) and is tested with Django 3.2 to 6.0.
   - C(migrate) runs with Django's system checks, as C(manage.py migrate) does.
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 seealso:
   - module: accreditrack.ops.django_migrations_info
   - name: Django migrate
