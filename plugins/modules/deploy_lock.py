@@ -23,8 +23,8 @@ description:
   - With O(state=absent), removes the lock file only if it belongs to O(run_id); a lock held by
     another run is left alone and reported as a warning.
   - Taking the lock again with the same O(run_id) succeeds without change (idempotent).
-  - The action plugin of the same name fills in C(owner.controller) and C(owner.pid) with the
-    controller's host name and the pid of C(ansible-playbook).
+  - The action plugin of the same name fills in C(owner.user), C(owner.controller) and C(owner.pid)
+    with the controller's user, host name and the pid of C(ansible-playbook) (unless given).
 options:
   path:
     description: The lock file. Its directory is created with mode C(0700) if missing.

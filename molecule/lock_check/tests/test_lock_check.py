@@ -1,0 +1,82 @@
+"""Role accreditrack.ops.lock_check on the real database: what converge saw, the state after."""
+
+import json
+import os
+
+import pytest
+import stack
+
+RESULTS = os.path.join(
+    os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "lock_check_results.json"
+)
+
+
+@pytest.fixture(scope="module")
+def results():
+    with open(RESULTS, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def test_blocked_run_failed_with_the_holder_in_its_report(results):
+    blocked = results["blocked"]
+    lines = blocked["msg"].splitlines()
+    row = next(line for line in lines if line.startswith(f"{blocked['holder_pid']} "))
+    assert "ats_idle_holder" in row
+    assert "idle in transaction" in row
+    assert "AccessShare public.accounts_organization" in row
+    assert "What to do:" in lines
+    assert float(blocked["result"]["waited"]) >= 4
+    assert "accounts_organization" in blocked["result"]["tables"]
+
+
+def test_check_mode_took_no_lock_and_ended_nothing(results):
+    check = results["check"]
+    assert check["lock_file_exists"] is False
+    assert check["holder_alive"] is True
+    assert check["terminated"] == []
+    assert int(results["blocked"]["holder_pid"]) in check["would_terminate"]
+
+
+def test_terminated_session_is_gone(host, results):
+    pid = int(results["blocked"]["holder_pid"])
+    assert results["terminate"]["terminated"] == [pid]
+    assert stack.psql(host, f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}") == ["0"]
+
+
+def test_session_that_went_away_was_waited_for(results):
+    wait = results["wait"]
+    assert int(wait["transient_pid"]) in wait["waited_for"]
+    assert float(wait["waited"]) >= 1
+    assert wait["offenders"] == []
+    assert wait["terminated"] == []
+
+
+def test_no_planted_session_is_left(host):
+    rows = stack.psql(
+        host,
+        "SELECT pid, application_name, state FROM pg_stat_activity "
+        "WHERE application_name LIKE 'ats\\_%' OR state LIKE 'idle in transaction%'",
+    )
+    assert rows == []
+
+
+def test_second_deploy_was_refused_with_the_owner_named(results):
+    refused = results["deploy_lock"]["refused"]
+    assert "Another deploy holds the lock" in refused
+    assert "run deploy-first" in refused
+    assert "since 20" in refused
+
+
+def test_only_the_owner_released_and_stale_locks_need_the_override(results):
+    lock = results["deploy_lock"]
+    assert lock["kept_after_foreign_release"] is True
+    assert lock["removed_after_release"] is True
+    assert "stale" in lock["stale"]
+    assert "lock_check_break_stale_lock=true" in lock["stale"]
+
+
+def test_no_deploy_lock_is_left(results):
+    state_dir = results["state_dir"]
+    left = [name for name in os.listdir(state_dir) if name.endswith(".lock") or ".stale." in name]
+    assert left == []
+    assert oct(os.stat(state_dir).st_mode & 0o777) == "0o700"
