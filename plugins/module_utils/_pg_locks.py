@@ -89,14 +89,46 @@ def _unquote(name: str) -> str:
 
 
 def split_statements(sql: str) -> list[str]:
-    """Split sqlmigrate output into statements without comments (one string each, no `;`)."""
-    lines = [line for line in sql.splitlines() if not line.lstrip().startswith("--")]
-    statements = []
-    for chunk in re.split(r";\s*(?:\n|$)", "\n".join(lines)):
-        text = " ".join(chunk.split())
-        if text:
-            statements.append(text)
-    return statements
+    """Split SQL into statements (without `;`), whitespace collapsed, `--` comments dropped.
+
+    Semicolons inside quotes ('...', "...") and dollar quotes ($$...$$, $tag$...$tag$) do not
+    split: sqlmigrate puts two statements on one line (`... DEFERRED; SET CONSTRAINTS ...`) and
+    RunSQL can carry function bodies.
+    """
+    statements: list[str] = []
+    current: list[str] = []
+    i, n = 0, len(sql)
+    while i < n:
+        char = sql[i]
+        if char == "-" and sql.startswith("--", i):
+            end = sql.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        if char in ("'", '"'):
+            end = sql.find(char, i + 1)
+            while end >= 0 and sql.startswith(char * 2, end):
+                end = sql.find(char, end + 2)
+            end = n if end < 0 else end + 1
+            current.append(sql[i:end])
+            i = end
+            continue
+        if char == "$":
+            match = re.match(r"\$[A-Za-z_]*\$", sql[i:])
+            if match:
+                tag = match.group(0)
+                end = sql.find(tag, i + len(tag))
+                end = n if end < 0 else end + len(tag)
+                current.append(sql[i:end])
+                i = end
+                continue
+        if char == ";":
+            statements.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+        i += 1
+    statements.append("".join(current))
+    return [text for text in (" ".join(statement.split()) for statement in statements) if text]
 
 
 def migration_targets(sql_by_migration: Iterable[tuple[str, str]]) -> MigrationTargets:
@@ -159,14 +191,17 @@ def migration_targets(sql_by_migration: Iterable[tuple[str, str]]) -> MigrationT
 
 
 def parse_snapshot(text: str) -> dict[str, Any]:
-    """The JSON document inspect.sql prints (psql -At: one line; anything else is ignored)."""
-    for line in reversed((text or "").splitlines()):
-        line = line.strip()
-        if line.startswith("{"):
-            data = json.loads(line)
-            if isinstance(data, dict) and "sessions" in data:
-                return data
-    raise ValueError(f"no lock snapshot in the output: {truncate(text or '', 200)!r}")
+    """The JSON document inspect.sql prints; lines before it (notices) are ignored."""
+    text = text or ""
+    decoder = json.JSONDecoder()
+    for match in re.finditer(r"^\s*\{", text, re.MULTILINE):
+        try:
+            data, _end = decoder.raw_decode(text, match.end() - 1)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and "sessions" in data:
+            return data
+    raise ValueError(f"no lock snapshot in the output: {truncate(text, 200)!r}")
 
 
 def relation_matches(relation: str, targets: Optional[Iterable[str]]) -> bool:

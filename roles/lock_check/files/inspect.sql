@@ -2,8 +2,9 @@
 -- queue behind a lock, as ONE JSON document. The thresholds and the target tables are applied
 -- by the caller (module_utils/_pg_locks.py: classify()), so this query takes no parameters and
 -- runs unchanged through `psql -f -` and community.postgresql.postgresql_query.
--- No percent sign anywhere: postgresql_query hands the text to psycopg, which treats % as a
--- placeholder when arguments are given.
+-- No percent sign anywhere, comments included: postgresql_query hands the text to psycopg,
+-- which reads that sign as the start of a placeholder. The result is jsonb: one line of output
+-- (json_agg would break lines between elements).
 WITH me AS (
     SELECT pg_backend_pid() AS pid,
            current_database() AS datname,
@@ -82,5 +83,5 @@ SELECT json_build_object(
            'at', me.at,
            'sessions', coalesce((SELECT json_agg(s ORDER BY s.pid) FROM sessions s), '[]'::json),
            'prepared', coalesce((SELECT json_agg(p ORDER BY p.age DESC) FROM prepared p), '[]'::json)
-       ) AS snapshot
+       )::jsonb AS snapshot
   FROM me;
