@@ -20,7 +20,9 @@ options:
       - V(local) runs C(python manage.py) on the managed host, optionally from O(virtualenv) and in
         O(chdir).
       - V(argv_prefix) runs O(argv_prefix) followed by C(python manage.py ...), for example
-        V([kubectl, exec, deploy/backend, --]).
+        V([kubectl, exec, -i, deploy/backend, --]). The prefix must pass standard input through
+        (C(-i)) for modules that feed Django a program on stdin, such as
+        M(accreditrack.ops.django_migrate).
     type: str
     default: compose_run
     choices: [argv_prefix, compose_exec, compose_run, local]

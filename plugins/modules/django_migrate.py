@@ -143,6 +143,12 @@ EXAMPLES = r"""
     app: courses
     target: zero
 
+- name: Migrate through kubectl (-i passes the program on standard input)
+  accreditrack.ops.django_migrate:
+    runner: argv_prefix
+    argv_prefix: [kubectl, exec, -i, deploy/backend, --]
+    manage_py: manage.py
+
 - name: Migrate with a virtualenv on the host, against a staging settings module
   accreditrack.ops.django_migrate:
     runner: local
@@ -614,6 +620,13 @@ def interpret(
     if "result" not in sections:
         failed_in = last_started(migrate_text)
         where = f" while migrating {failed_in}" if failed_in else ""
+        if rc == 0 and not sections:
+            raise MigrateError(
+                "manage.py shell exited 0 without running the migration program: it reads the "
+                "program from standard input, so the runner must pass stdin through (for "
+                "example `docker exec -i`, `kubectl exec -i`). "
+                f"{error_summary(stderr)}".strip()
+            )
         raise MigrateError(
             f"manage.py shell failed{where} (rc={rc}): {error_summary(stderr) or 'no output'}",
             before=before,

@@ -434,6 +434,11 @@ def test_no_result_section_fails_with_django_message_and_migration_in_progress()
     )
 
 
+def test_stdin_not_passed_through_says_so():
+    with pytest.raises(dm.MigrateError, match="the runner must pass stdin through"):
+        dm.interpret({}, {}, False, 0, "")
+
+
 def test_nothing_at_all_fails_and_is_never_nothing_pending():
     with pytest.raises(dm.MigrateError, match=r"rc=1\): settings broken"):
         dm.interpret({}, {}, False, 1, "settings broken\n")
