@@ -756,6 +756,11 @@ def main() -> None:
         if not module._diff:
             failed.pop("diff", None)
         module.fail_json(msg=exc.msg, **failed)
+    if out.get("irreversible") and module.check_mode:
+        module.warn(
+            "allow_irreversible=true: Django will unapply the migrations planned before "
+            f"{out['irreversible'][0]['migration']} (if any) and then stop with IrreversibleError."
+        )
     out.update(common)
     if not module._diff:
         out.pop("diff", None)
