@@ -103,7 +103,7 @@ options:
     choices: [stream, file, none]
   mode:
     description:
-      - Permissions of the archive.
+      - Permissions of the archive, as an octal string such as V("0600") or an integer.
     type: raw
     default: "0600"
 attributes:
@@ -112,11 +112,13 @@ attributes:
     description: Reports the command it would run and O(dest); runs nothing and writes nothing.
   diff_mode:
     support: none
+    description: An archive is binary; there is no diff to show.
   platform:
+    support: full
     platforms: posix
     description: Runs C(docker compose) on the managed host.
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 seealso:
   - module: accreditrack.ops.pg_archive_verify
   - module: accreditrack.ops.compose_pg_restore
@@ -178,7 +180,7 @@ end:
   type: str
   sample: "2026-01-01T00:00:04.654321+00:00"
 duration:
-  description: Seconds from O(ignore:start) to O(ignore:end).
+  description: Seconds from RV(start) to RV(end).
   returned: success and not check mode
   type: float
   sample: 4.53

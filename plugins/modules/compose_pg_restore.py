@@ -84,10 +84,13 @@ attributes:
     description: Reports the command it would run; runs nothing.
   diff_mode:
     support: none
+    description: A restored database has no diff to show.
   platform:
+    support: full
     platforms: posix
+    description: Runs C(docker compose) on the managed host.
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 seealso:
   - module: accreditrack.ops.compose_pg_dump
   - module: accreditrack.ops.pg_archive_verify
