@@ -10,7 +10,7 @@ name: pg_lock_offenders
 short_description: Find the sessions of a PostgreSQL lock snapshot that a migration would wait for
 version_added: 0.1.0
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 description:
   - Reads the snapshot printed by the lock_check role's C(inspect.sql) (run with
     M(community.postgresql.postgresql_query) or C(psql)) and applies the thresholds and target

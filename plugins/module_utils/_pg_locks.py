@@ -211,7 +211,7 @@ def relation_matches(relation: str, targets: Optional[Iterable[str]]) -> bool:
     """
     if targets is None:
         return True
-    schema, _, name = relation.rpartition(".")
+    schema, _dot, name = relation.rpartition(".")
     wanted = set(targets)
     return relation in wanted or (name in wanted and schema in ("public", ""))
 

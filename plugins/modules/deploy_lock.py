@@ -59,10 +59,13 @@ attributes:
     description: Nothing is written or removed; the result says what would happen.
   diff_mode:
     support: none
+    description: Nothing to compare; the result shows the lock file found.
   platform:
+    support: full
     platforms: posix
+    description: Creates and removes a file on the managed host.
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 seealso:
   - name: lock_check role
     description: Takes this lock in its main entry point and releases it in C(release_lock).

@@ -39,12 +39,14 @@ attributes:
     description: The module only reads; it runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to show.
   platform:
+    support: full
     platforms: posix
     description:
       - Runs C(docker compose), a local Python or the O(argv_prefix) command on the managed host.
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 seealso:
   - module: accreditrack.ops.django_migrations_info
   - module: accreditrack.ops.pg_lock_wait

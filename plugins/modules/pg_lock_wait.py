@@ -131,11 +131,13 @@ attributes:
         that would be are returned in RV(would_terminate) and no longer count as offenders.
   diff_mode:
     support: none
+    description: Terminations are listed in RV(terminated); there is no diff.
   platform:
+    support: full
     platforms: posix
     description: Runs C(docker compose) on the managed host.
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 notes:
   - The statements run in the container's C(psql) over the local socket; no password travels.
   - A session is terminated only if it is still in the same transaction (pid and transaction start
