@@ -82,3 +82,13 @@ def test_no_deploy_lock_is_left(results):
     left = [name for name in os.listdir(state_dir) if name.endswith(".lock") or ".stale." in name]
     assert left == []
     assert oct(os.stat(state_dir).st_mode & 0o777) == "0o700"
+
+
+def test_direct_mode_reported_then_terminated_the_session(host, results):
+    direct = results["direct"]
+    pid = int(direct["pid"])
+    row = next(line for line in direct["msg"].splitlines() if line.startswith(f"{pid} "))
+    assert "ats_direct" in row
+    assert pid in direct["terminated"]
+    assert direct["offenders"] == []
+    assert stack.psql(host, f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}") == ["0"]
