@@ -1,0 +1,107 @@
+"""Role migrate on the example stack: check mode, v1 -> v2 with rollback point and backup, no-op
+rerun (the idempotence step), preflight failures that change nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+
+import pytest
+import stack
+
+WORK = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")
+V2_ACCOUNTS = [
+    "accounts.0001_initial",
+    "accounts.0002_contact_email_accreditationreview",
+    "accounts.0003_populate_contact_email",
+]
+
+
+def record(name: str) -> dict:
+    with open(os.path.join(WORK, "results", f"{name}.json"), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def points() -> list[str]:
+    directory = os.path.join(WORK, "state", "rollback_points", stack.PROJECT)
+    return sorted(os.path.join(directory, name) for name in os.listdir(directory))
+
+
+def test_check_mode_ran_nothing_and_reported_the_plan():
+    before, after = record("check_before"), record("check_after")
+    assert before["db"]["migrations"] == after["db"]["migrations"]
+    assert "accounts.0002_contact_email_accreditationreview" not in after["db"]["migrations"]
+    assert before["files"] == after["files"] == []  # no rollback point, no backup
+    report = after["extra"]
+    assert report["status"] == "planned"
+    assert report["changed"] is False
+    assert report["pending"] == V2_ACCOUNTS[1:]
+    assert report["applied"] == []
+
+
+def test_v2_is_applied_in_the_database(host):
+    applied = stack.applied_migrations(host)
+    assert [m for m in applied if m.startswith("accounts.")] == V2_ACCOUNTS
+    # 0003 filled contact_email from the demo data loaded at v1.
+    rows = stack.psql(
+        host, "SELECT count(*) FROM accounts_organization WHERE contact_email IS NOT NULL"
+    )
+    assert int(rows[0]) >= 2
+
+
+def test_report_of_the_migration():
+    report = record("converge")["extra"]
+    assert report["status"] == "migrated"
+    assert report["changed"] is True
+    assert report["applied"] == V2_ACCOUNTS[1:]
+    assert report["backup"]["path"].endswith(".dump")
+    assert report["locks"] is not None
+    assert [c["argv"] for c in report["post_commands"]] == [["seed_demo"]]
+    assert report["post_commands"][0]["rc"] == 0
+    assert report["durations"]["migrate"] > 0
+    assert report["rollback_point_path"] == points()[0]
+
+
+def test_rollback_point_and_backup_exist_once():
+    # One point and one backup: the second converge (idempotence) was a no-op without a new backup.
+    assert len(points()) == 1
+    directory = os.path.dirname(points()[0])
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(points()[0]).st_mode) == 0o600
+    with open(points()[0], encoding="utf-8") as handle:
+        point = json.load(handle)
+    assert point["format_version"] == 1
+    assert point["per_app"]["accounts"] == "0001_initial"
+    assert "accounts.0001_initial" in point["applied"]
+    assert "accounts.0002_contact_email_accreditationreview" not in point["applied"]
+    assert point["pending"] == V2_ACCOUNTS[1:]
+    assert point["compose_environment"] == {"BACKEND_RELEASE": "v2"}
+    assert any(image["Tag"] == "v1" for image in point["release"]["images"])
+    backups = [f for f in os.listdir(os.path.join(WORK, "backups")) if f.endswith(".dump")]
+    assert len(backups) == 1
+    with open(point["backup"]["path"], "rb") as handle:
+        assert hashlib.sha256(handle.read()).hexdigest() == point["backup"]["sha256"]
+
+
+@pytest.mark.parametrize(
+    ("case", "words"),
+    [
+        pytest.param("preflight_unknown_app", ["unknown app label 'nosuchapp'"], id="unknown-app"),
+        pytest.param(
+            "preflight_conflict",
+            ["Conflicting migrations", "makemigrations --merge"],
+            id="conflict",
+        ),
+        pytest.param("preflight_db_down", ["does not answer", "up -d --wait db"], id="db-down"),
+    ],
+)
+def test_preflight_failures_change_nothing(case, words):
+    after_converge, failed = record("converge"), record(case)
+    for word in words:
+        assert word in failed["extra"]["msg"]
+    assert "nothing was changed" in failed["extra"]["msg"]
+    assert failed["db"]["migrations"] == after_converge["db"]["migrations"]
+    assert failed["db"]["tables"] == after_converge["db"]["tables"]
+    assert failed["files"] == after_converge["files"]
