@@ -41,16 +41,20 @@ options:
 attributes:
   check_mode:
     support: partial
+    details:
+      - A O(read_only) command runs in check mode; any other command is skipped with a message.
     description:
       - A O(read_only) command runs in check mode; any other command is skipped with a message.
   diff_mode:
     support: none
+    description: The module shows no diff.
   platform:
+    support: full
     platforms: posix
     description:
       - Runs C(docker compose), a local Python or the O(argv_prefix) command on the managed host.
 author:
-  - AccrediTrack operations team
+  - AccrediTrack operations team (@accreditrack)
 seealso:
   - module: accreditrack.ops.django_migrate
   - module: accreditrack.ops.django_migrations_info
