@@ -8,12 +8,13 @@ Brings up the example stack's db service as its own Compose project, fills it wi
 (scale 70 is about 1.05 GB), then, in the same run and alternating, measures
 
 * bare:   ``docker compose exec -T db pg_dump -Fc -U USER DB > FILE``
-* module: ``ansible localhost -m accreditrack.ops.compose_pg_dump`` (temp file, sha256 while
-  streaming, the whole archive read back by pg_restore, fsync, rename; Ansible's own start-up
-  included)
+* direct: the module compose_pg_dump run as Ansible runs it on the managed host (temp file, sha256
+  while streaming, the whole archive read back by pg_restore, re-hash, fsync, rename)
+* ansible: the same through ``ansible localhost -m accreditrack.ops.compose_pg_dump`` (adds the
+  controller's start-up, a fixed cost of about a second that any task pays)
 
-and prints each time and the ratio module/bare (goal: <= 1.10). Everything is removed afterwards
-(containers, volume, archives) unless --keep is given.
+and prints each time and the ratio module/bare (goal: <= 1.10). The order alternates per round.
+Everything is removed afterwards (containers, volume, archives) unless --keep is given.
 
 Run from the repository root after ``source scripts/lib.sh``:
     python3 bench/backup_bench.py [--scale 70] [--rounds 2]
@@ -86,6 +87,29 @@ def module_dump(env_file: str, user: str, db: str, dest: str) -> tuple[float, di
     return elapsed, result
 
 
+def module_direct(env_file: str, user: str, db: str, dest: str) -> tuple[float, dict]:
+    """The module's own work, without Ansible's controller (run as Ansible runs it on the host)."""
+    args = {
+        "ANSIBLE_MODULE_ARGS": {
+            "project_src": os.path.join(ROOT, "example"),
+            "project_name": PROJECT,
+            "env_files": [env_file],
+            "database": db,
+            "user": user,
+            "dest": dest,
+        }
+    }
+    args_file = dest + ".args.json"
+    with open(args_file, "w", encoding="utf-8") as handle:
+        json.dump(args, handle)
+    module = os.path.join(ROOT, "plugins", "modules", "compose_pg_dump.py")
+    start = time.monotonic()
+    done = run([sys.executable, module, args_file], capture_output=True, text=True)
+    elapsed = time.monotonic() - start
+    os.unlink(args_file)
+    return elapsed, json.loads(done.stdout)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=70, help="pgbench scale (70 = about 1.05 GB)")
@@ -115,29 +139,50 @@ def main() -> int:
         print(f"[bench] database size {int(size) / 1e9:.2f} GB "
               f"(generated in {time.monotonic() - start:.0f} s)", flush=True)  # fmt: skip
 
-        bare_times, module_times, inner_times = [], [], []
+        times: dict[str, list[float]] = {"bare": [], "direct": [], "ansible": [], "read_back": []}
         for i in range(opts.rounds):
-            bare_file = os.path.join(work, f"bare{i}.dump")
-            module_file = os.path.join(work, f"module{i}.dump")
-            bare_times.append(bare_dump(env_file, user, db, bare_file))
-            elapsed, result = module_dump(env_file, user, db, module_file)
-            module_times.append(elapsed)
-            inner_times.append(result["duration"])
-            print(
-                f"[bench] round {i + 1}: bare {bare_times[-1]:.2f} s "
-                f"({os.path.getsize(bare_file) / 1e6:.1f} MB), module {elapsed:.2f} s "
-                f"(inside the module {result['duration']:.2f} s, {result['size'] / 1e6:.1f} MB, "
-                f"verified={result['verified']}, sha256={result['sha256'][:12]}...)",
-                flush=True,
+            files = {
+                name: os.path.join(work, f"{name}{i}.dump")
+                for name in ("bare", "direct", "ansible")
+            }
+            order = ["bare", "direct", "ansible"] if i % 2 == 0 else ["ansible", "direct", "bare"]
+            for name in order:
+                if name == "bare":
+                    times[name].append(bare_dump(env_file, user, db, files[name]))
+                    continue
+                measure = module_direct if name == "direct" else module_dump
+                elapsed, result = measure(env_file, user, db, files[name])
+                times[name].append(elapsed)
+                assert result["verified"] == "stream" and len(result["sha256"]) == 64, result
+            start = time.monotonic()
+            with open(files["bare"], "rb") as archive:
+                run(
+                    compose(env_file, "exec", "-T", "db", "pg_restore", "--file=/dev/null"),
+                    stdin=archive,
+                )
+            times["read_back"].append(time.monotonic() - start)
+            sizes = {name: os.path.getsize(path) / 1e6 for name, path in files.items()}
+            notes = ", ".join(
+                f"{name} {times[name][-1]:.2f} s ({sizes[name]:.1f} MB)" for name in order
             )
+            print(f"[bench] round {i + 1}: {notes}", flush=True)
             if not opts.keep:
-                os.unlink(bare_file)
-                os.unlink(module_file)
-        bare, module = statistics.median(bare_times), statistics.median(module_times)
-        inner = statistics.median(inner_times)
-        print(f"[bench] median bare pg_dump -Fc > file: {bare:.2f} s")
-        print(f"[bench] median compose_pg_dump (verify, sha256, Ansible start-up): {module:.2f} s")
-        print(f"[bench] ratio {module / bare:.3f} (goal <= 1.10); module alone {inner / bare:.3f}")
+                for path in files.values():
+                    os.unlink(path)
+        bare = statistics.median(times["bare"])
+        direct = statistics.median(times["direct"])
+        ansible = statistics.median(times["ansible"])
+        print(f"[bench] median bare `docker compose exec -T db pg_dump -Fc > file`: {bare:.2f} s")
+        print(
+            f"[bench] median compose_pg_dump (temp file, sha256, read-back, fsync): {direct:.2f} s"
+        )
+        print(
+            f"[bench] median the same through `ansible -m` (controller start-up): {ansible:.2f} s"
+        )
+        print(f"[bench] median pg_restore --file=/dev/null of the archive alone (sequential): "
+              f"{statistics.median(times['read_back']):.2f} s")  # fmt: skip
+        print(f"[bench] ratio module/bare {direct / bare:.3f} (goal <= 1.10); "
+              f"with Ansible's start-up {ansible / bare:.3f}")  # fmt: skip
         return 0
     finally:
         if not opts.keep:
