@@ -173,3 +173,21 @@ def test_direct_mode(results):
     else:
         assert direct["task"] == ""
         assert direct["files"] == 2
+
+
+def test_direct_mode_with_the_servers_major_version(results):
+    direct = results["direct17"]
+    path = direct["path"]
+    assert sorted(os.listdir(os.path.dirname(path))) == sorted(
+        [os.path.basename(path), os.path.basename(direct["metadata_path"])]
+    )
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    with open(direct["metadata_path"], encoding="utf-8") as handle:
+        meta = json.load(handle)
+    assert meta["sha256"] == sha256(path)
+    assert meta["mode"] == "direct"
+    assert meta["verified"] == "file"
+    password = stack.env_value("POSTGRES_PASSWORD").encode()
+    for name in (path, direct["metadata_path"]):
+        with open(name, "rb") as handle:
+            assert password not in handle.read()
