@@ -1,11 +1,20 @@
 # Copyright (c) 2026, AccrediTrack operations team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The pure argv builders of compose_pg_dump and its helpers: no process is started."""
+"""compose_pg_dump: its pure argv builders, its streaming helpers, and the module run against a
+stand-in docker CLI (failures, SIGTERM, check mode, no overwrite)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
@@ -210,3 +219,114 @@ def test_stream_from_file_reports_a_failing_reader(tmp_path):
     assert result.rc == 3
     assert "bad" in result.stderr
     assert result.size == 10
+
+
+# The module itself, run the way Ansible runs it on the managed host, with a stand-in `docker` that
+# plays pg_dump (FAKE_DUMP_RC, FAKE_DUMP_SLEEP) and pg_restore (FAKE_RESTORE_RC): no Docker needed.
+FAKE_DOCKER = """#!/bin/sh
+case " $* " in
+  *" pg_dump "*)
+    head -c 300000 /dev/zero
+    if [ -n "${FAKE_DUMP_SLEEP:-}" ]; then sleep "$FAKE_DUMP_SLEEP"; fi
+    head -c 300000 /dev/zero
+    exit "${FAKE_DUMP_RC:-0}";;
+  *" pg_restore "*)
+    cat >/dev/null
+    if [ "${FAKE_RESTORE_RC:-0}" != 0 ]; then echo "pg_restore: error: truncated" >&2; fi
+    exit "${FAKE_RESTORE_RC:-0}";;
+esac
+exit 99
+"""
+
+
+def start_module(tmp_path, collections_root, check_mode=False, **env):
+    fake = tmp_path / "docker"
+    fake.write_text(FAKE_DOCKER)
+    fake.chmod(0o755)
+    backups = tmp_path / "backups"
+    backups.mkdir(mode=0o700, exist_ok=True)
+    args = {
+        "project_src": str(tmp_path),
+        "database": "app",
+        "user": "app",
+        "dest": str(backups / "app.dump"),
+        "docker_cli": str(fake),
+        "_ansible_check_mode": check_mode,
+    }
+    args_file = tmp_path / "args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": args}))
+    module = Path(__file__).resolve().parents[4] / "plugins" / "modules" / "compose_pg_dump.py"
+    environ = {**os.environ, "PYTHONPATH": str(collections_root), **env}
+    proc = subprocess.Popen(
+        [sys.executable, str(module), str(args_file)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environ,
+        text=True,
+    )
+    return proc, backups
+
+
+def finish(proc) -> dict:
+    stdout, stderr = proc.communicate(timeout=60)
+    assert stdout, stderr
+    return json.loads(stdout)
+
+
+def test_module_writes_a_0600_archive_with_its_sha256(tmp_path, collections_root):
+    proc, backups = start_module(tmp_path, collections_root)
+    result = finish(proc)
+    assert result["changed"] is True, result
+    assert os.listdir(backups) == ["app.dump"]
+    data = (backups / "app.dump").read_bytes()
+    assert result["sha256"] == hashlib.sha256(data).hexdigest()
+    assert result["size"] == len(data) == 600000
+    assert stat.S_IMODE((backups / "app.dump").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        pytest.param({"FAKE_DUMP_RC": "1"}, "pg_dump failed (exit 1)", id="pg-dump-fails"),
+        pytest.param({"FAKE_RESTORE_RC": "1"}, "could not be read back", id="read-back-fails"),
+    ],
+)
+def test_a_failure_leaves_no_file(tmp_path, collections_root, env, message):
+    proc, backups = start_module(tmp_path, collections_root, **env)
+    result = finish(proc)
+    assert result["failed"] is True
+    assert message in result["msg"]
+    assert os.listdir(backups) == []
+
+
+def test_sigterm_removes_the_temporary_file(tmp_path, collections_root):
+    proc, backups = start_module(tmp_path, collections_root, FAKE_DUMP_SLEEP="30")
+    deadline = time.monotonic() + 20
+    while not os.listdir(backups) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [partial] = os.listdir(backups)
+    assert partial.startswith(".app.dump.partial-")
+    proc.send_signal(signal.SIGTERM)
+    result = finish(proc)
+    assert result["failed"] is True
+    assert "interrupted by signal" in result["msg"]
+    assert os.listdir(backups) == []
+
+
+def test_check_mode_writes_nothing(tmp_path, collections_root):
+    proc, backups = start_module(tmp_path, collections_root, check_mode=True, FAKE_DUMP_RC="3")
+    result = finish(proc)
+    assert result["changed"] is True
+    assert "sha256" not in result
+    assert os.listdir(backups) == []
+
+
+def test_an_existing_archive_is_never_overwritten(tmp_path, collections_root):
+    backups = tmp_path / "backups"
+    backups.mkdir(mode=0o700)
+    (backups / "app.dump").write_bytes(b"older backup")
+    proc, _ = start_module(tmp_path, collections_root)
+    result = finish(proc)
+    assert result["failed"] is True
+    assert "exists already" in result["msg"]
+    assert (backups / "app.dump").read_bytes() == b"older backup"
