@@ -73,6 +73,14 @@ def test_v4_irreversible_is_restored_from_the_backup():
     same_schema_and_data(before, after)  # schema and data equal the backup
 
 
+def test_v4_strategy_migrations_refuses_before_anything_runs():
+    migrated, refused = record("05_v4"), record("05b_v4_migrations_refused")
+    assert "rollback_strategy=migrations forbids" in refused["extra"]["msg"]
+    assert "accounts.0004_normalize_member_emails" in refused["extra"]["msg"]
+    assert "Nothing was changed" in refused["extra"]["msg"]
+    same_schema_and_data(migrated, refused)
+
+
 def test_v5_rollback_cascades_only_as_the_plan_says():
     before, migrated, after = record("06_v4_rollback"), record("07_v5"), record("08_v5_rollback")
     assert [m for m in migrated["db"]["migrations"] if m in V5_NEW] == V5_NEW
