@@ -56,13 +56,16 @@ def env_value(env_file: str, name: str) -> str:
     raise KeyError(name)
 
 
+COMPRESSION: list[str] = []  # set once from --compression, e.g. ["--compress=lz4"]
+
+
 def bare_dump(env_file: str, user: str, db: str, dest: str) -> float:
     start = time.monotonic()
+    argv = compose(
+        env_file, "exec", "-T", "db", "pg_dump", "-Fc", *COMPRESSION, "-U", user, "-d", db
+    )
     with open(dest, "wb") as out:
-        run(
-            compose(env_file, "exec", "-T", "db", "pg_dump", "-Fc", "-U", user, "-d", db),
-            stdout=out,
-        )
+        run(argv, stdout=out)
     return time.monotonic() - start
 
 
@@ -75,6 +78,8 @@ def module_dump(env_file: str, user: str, db: str, dest: str) -> tuple[float, di
         "user": user,
         "dest": dest,
     }
+    if COMPRESSION:
+        args["compression"] = COMPRESSION[0].split("=", 1)[1]
     argv = [
         "ansible", "localhost", "-i", "localhost,", "-c", "local", "-o",
         "-e", f"ansible_python_interpreter={sys.executable}",
@@ -99,6 +104,8 @@ def module_direct(env_file: str, user: str, db: str, dest: str) -> tuple[float, 
             "dest": dest,
         }
     }
+    if COMPRESSION:
+        args["ANSIBLE_MODULE_ARGS"]["compression"] = COMPRESSION[0].split("=", 1)[1]
     args_file = dest + ".args.json"
     with open(args_file, "w", encoding="utf-8") as handle:
         json.dump(args, handle)
@@ -115,7 +122,10 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=70, help="pgbench scale (70 = about 1.05 GB)")
     parser.add_argument("--rounds", type=int, default=2, help="measurements of each, alternating")
     parser.add_argument("--keep", action="store_true", help="keep the stack and the archives")
+    parser.add_argument("--compression", help="pg_dump --compress value for both, e.g. lz4")
     opts = parser.parse_args()
+    if opts.compression:
+        COMPRESSION.append(f"--compress={opts.compression}")
 
     work = tempfile.mkdtemp(prefix="backup_bench.")
     os.chmod(work, 0o700)
