@@ -148,6 +148,13 @@ def test_restore_removed_the_table_added_after_the_backup(host, results):
     assert counts == results["counts_third"]
 
 
+def test_failed_restore_left_the_live_database_untouched(results):
+    assert "was left as it was" in results["failed_restore"]
+    counts = results["counts_after_failed_restore"]
+    assert "accounts_accreditationreview" in counts
+    assert counts["accounts_organization"] == results["counts_third"]["accounts_organization"] + 1
+
+
 def test_previous_database_was_kept_with_the_new_table(host, results):
     previous = results["restore"]["previous_database"]
     assert previous.startswith("accreditrack_pre_restore_")
