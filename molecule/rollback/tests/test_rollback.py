@@ -54,6 +54,9 @@ def test_v3_rollback_returns_to_the_point_with_data_intact():
     assert result["unapplied"] == ["accounts.0004_accreditation_certificate_number"]
     assert point["compose_environment"] == {"BACKEND_RELEASE": "v3"}  # migrated back with v3's code
     assert point["per_app"]["accounts"] == "0003_populate_contact_email"
+    assert point["outcome"]["status"] == "failed"
+    assert point["outcome"]["failed_migration"] == "accounts.0005_member_phone_backfill"
+    assert point["rolled_back"]["method"] == "migrations"
     # django_migrations equals the point; schema and the rows written before the deploy are intact.
     assert sorted(after["db"]["migrations"]) == sorted(point["applied"])
     same_schema_and_data(before, after)
@@ -81,56 +84,69 @@ def test_v4_strategy_migrations_refuses_before_anything_runs():
     same_schema_and_data(migrated, refused)
 
 
-def test_v5_rollback_cascades_only_as_the_plan_says():
-    before, migrated, after = record("06_v4_rollback"), record("07_v5"), record("08_v5_rollback")
+def test_partial_non_atomic_failure_is_restored():
+    before, failed, after = (
+        record("06_v4_rollback"),
+        record("06b_partial_failed"),
+        record("06c_partial_rollback"),
+    )
+    assert "accounts_member.nickname" in failed["db"]["columns"]  # committed, not recorded
+    assert failed["db"]["migrations"] == before["db"]["migrations"]
+    assert failed["extra"]["migrate_result"]["failed_migration_atomic"] is False
+    result = after["extra"]["rollback_result"]
+    assert result["method"] == "restore"
+    assert result["partial_state"] is True
+    assert "not atomic" in result["reason"]
+    assert result["verified"] is True
+    same_schema_and_data(before, after)
+
+
+def test_v5_manual_cascade_needs_confirmation_and_goes_only_as_far_as_the_plan():
+    migrated, refused = record("07_v5"), record("08_manual_0003_refused")
     assert [m for m in migrated["db"]["migrations"] if m in V5_NEW] == V5_NEW
     assert "courses_course" in migrated["db"]["tables"]
+    assert "courses.0002_enrollment" in refused["extra"]["msg"]
+    assert "rollback_confirm_cascade" in refused["extra"]["msg"]
+    assert "Nothing was changed" in refused["extra"]["msg"]
+    same_schema_and_data(migrated, refused)
+
+    done = record("09_manual_0003")
+    result = done["extra"]["rollback_result"]
+    expected = ["courses.0002_enrollment", "accounts.0004_accreditation_required_course"]
+    assert result["plan"] == expected
+    assert result["unapplied"] == expected  # only what the plan said
+    assert "courses.0001_initial" in done["db"]["migrations"]
+    assert "accounts.0003_populate_contact_email" in done["db"]["migrations"]
+    assert "courses_enrollment" not in done["db"]["tables"]
+
+
+def test_v5_rollback_drops_the_new_app():
+    before, after = record("06c_partial_rollback"), record("10_v5_rollback")
     result, point = after["extra"]["rollback_result"], after["extra"]["point"]
     assert point["per_app"]["courses"] == "zero"  # new in the release
+    assert point["compose_environment"] == {"BACKEND_RELEASE": "v5"}
     assert result["method"] == "migrations"
-    assert result["plan"] == list(reversed(V5_NEW))
-    assert result["unapplied"] == result["plan"]
+    assert result["targets"] == [{"app": "courses", "current": "0001_initial", "target": "zero"}]
+    assert result["unapplied"] == ["courses.0001_initial"]
+    assert result["verified"] is True
     assert not [t for t in after["db"]["tables"] if t.startswith("courses_")]
     same_schema_and_data(before, after)
 
 
-def test_manual_cascade_needs_confirmation():
-    base, refused = record("09_v5_again"), record("10_manual_0003_refused")
-    assert "courses.0002_enrollment" in refused["extra"]["msg"]
-    assert "rollback_confirm_cascade" in refused["extra"]["msg"]
-    assert "Nothing was changed" in refused["extra"]["msg"]
-    same_schema_and_data(base, refused)
-
-    done = record("11_manual_0003")
+def test_manual_0001_initial_without_cascade_needs_no_confirmation():
+    done = record("11_manual_0001")
+    assert done["extra"]["msg"] == ""
     result = done["extra"]["rollback_result"]
     assert result["unapplied"] == [
-        "courses.0002_enrollment",
-        "accounts.0004_accreditation_required_course",
+        "accounts.0003_populate_contact_email",
+        "accounts.0002_contact_email_accreditationreview",
     ]
-    assert "courses.0001_initial" in done["db"]["migrations"]  # only what the plan said
-    assert "accounts.0003_populate_contact_email" in done["db"]["migrations"]
-
-
-def test_manual_0001_initial_with_and_without_confirmation():
-    base, refused = record("11_manual_0003"), record("12_manual_0001_refused")
-    assert "courses.0001_initial" in refused["extra"]["msg"]
-    same_schema_and_data(base, refused)
-
-    done = record("13_manual_0001")
-    result = done["extra"]["rollback_result"]
-    assert sorted(result["unapplied"]) == sorted(
-        [
-            "courses.0001_initial",
-            "accounts.0003_populate_contact_email",
-            "accounts.0002_contact_email_accreditationreview",
-        ]
-    )
     accounts = [m for m in done["db"]["migrations"] if m.startswith(("accounts.", "courses."))]
     assert accounts == ["accounts.0001_initial"]
 
 
 def test_manual_zero_drops_the_app(host):
-    done = record("14_manual_zero")
+    done = record("12_manual_zero")
     assert done["extra"]["msg"] == ""
     assert done["extra"]["rollback_result"]["unapplied"] == ["accounts.0001_initial"]
     live = stack.applied_migrations(host)
