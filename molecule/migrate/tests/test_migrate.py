@@ -78,6 +78,9 @@ def test_rollback_point_and_backup_exist_once():
     assert "accounts.0002_contact_email_accreditationreview" not in point["applied"]
     assert point["pending"] == V2_ACCOUNTS[1:]
     assert point["compose_environment"] == {"BACKEND_RELEASE": "v2"}
+    assert point["outcome"]["status"] == "migrated"
+    assert point["outcome"]["applied"] == V2_ACCOUNTS[1:]
+    assert point["non_atomic"] == []
     assert any(image["Tag"] == "v1" for image in point["release"]["images"])
     backups = [f for f in os.listdir(os.path.join(WORK, "backups")) if f.endswith(".dump")]
     assert len(backups) == 1
