@@ -93,8 +93,8 @@ cmd:
   sample: [docker, compose, --project-directory, /srv/accreditrack, run, --rm, -T, --no-deps,
            backend, python, config/manage.py, seed_demo]
 rc:
-  description: Exit code of the command (V(null) when it was skipped in check mode).
-  returned: always
+  description: Exit code of the command.
+  returned: when the command ran (not when it was skipped in check mode)
   type: int
   sample: 0
 stdout:
@@ -170,7 +170,6 @@ def skipped_result(command: str, cmd: Sequence[str]) -> dict[str, Any]:
         "skipped": True,
         "msg": f"Check mode: manage.py {command} was not run (it is not declared read_only).",
         "cmd": list(cmd),
-        "rc": None,
         "stdout": "",
         "stderr": "",
         "duration": 0.0,

@@ -80,3 +80,5 @@ def test_skipped_result_says_why():
     assert result["skipped"] is True
     assert result["changed"] is False
     assert "seed_demo was not run" in result["msg"]
+    # Ansible fails any result whose rc is present and not 0 (None included).
+    assert "rc" not in result
