@@ -39,6 +39,8 @@ def test_check_mode_ran_nothing_and_reported_the_plan():
     assert report["changed"] is False
     assert report["pending"] == V2_ACCOUNTS[1:]
     assert report["applied"] == []
+    assert report["rollback_point_path"] is None
+    assert [c["skipped"] for c in report["post_commands"]] == [True]  # would run, did not
 
 
 def test_v2_is_applied_in_the_database(host):
