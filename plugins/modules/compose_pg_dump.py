@@ -30,38 +30,9 @@ description:
     (C(pg_dump -j)) would have to be written inside the container and copied out; it is not
     supported.
   - No password is used or needed, pg_dump connects over the container's local socket.
+extends_documentation_fragment:
+  - accreditrack.ops.compose_db
 options:
-  project_src:
-    description:
-      - The Compose project directory (C(docker compose --project-directory)).
-    type: path
-    required: true
-  project_name:
-    description:
-      - The Compose project name (C(docker compose --project-name)).
-    type: str
-  files:
-    description:
-      - Compose files (C(docker compose --file)), in order.
-    type: list
-    elements: path
-    default: []
-  env_files:
-    description:
-      - Files Compose reads variables for interpolation from (C(docker compose --env-file)).
-    type: list
-    elements: path
-    default: []
-  service:
-    description:
-      - The Compose service that runs PostgreSQL.
-    type: str
-    default: db
-  docker_cli:
-    description:
-      - The Docker CLI executable.
-    type: str
-    default: docker
   database:
     description:
       - The database to dump.

@@ -23,6 +23,8 @@ description:
     C(community.postgresql.postgresql_db) runs the host's pg_restore, which must match the
     server's major version.
   - The archive is read from stdin, so pg_restore runs with one job (C(-j) needs a seekable file).
+extends_documentation_fragment:
+  - accreditrack.ops.compose_db
 options:
   path:
     description:
@@ -47,37 +49,6 @@ options:
     description:
       - The role that owns the restored objects (C(pg_restore --role)). Default is O(user).
     type: str
-  project_src:
-    description:
-      - The Compose project directory.
-    type: path
-    required: true
-  project_name:
-    description:
-      - The Compose project name.
-    type: str
-  files:
-    description:
-      - Compose files, in order.
-    type: list
-    elements: path
-    default: []
-  env_files:
-    description:
-      - Files Compose reads variables for interpolation from.
-    type: list
-    elements: path
-    default: []
-  service:
-    description:
-      - The Compose service that runs PostgreSQL.
-    type: str
-    default: db
-  docker_cli:
-    description:
-      - The Docker CLI executable.
-    type: str
-    default: docker
 attributes:
   check_mode:
     support: full

@@ -20,6 +20,8 @@ description:
   - Never changes anything.
   - Why a module? C(ansible.builtin.command) cannot feed a binary file into a process's stdin,
     and C(ansible.builtin.stat) checksums in a separate pass.
+extends_documentation_fragment:
+  - accreditrack.ops.compose_db
 options:
   path:
     description:
@@ -46,32 +48,6 @@ options:
     description:
       - The Compose project directory. Required with O(runner=compose).
     type: path
-  project_name:
-    description:
-      - The Compose project name.
-    type: str
-  files:
-    description:
-      - Compose files, in order.
-    type: list
-    elements: path
-    default: []
-  env_files:
-    description:
-      - Files Compose reads variables for interpolation from.
-    type: list
-    elements: path
-    default: []
-  service:
-    description:
-      - The Compose service that runs PostgreSQL.
-    type: str
-    default: db
-  docker_cli:
-    description:
-      - The Docker CLI executable.
-    type: str
-    default: docker
 attributes:
   check_mode:
     support: full

@@ -1,0 +1,44 @@
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The options that address a Compose project and its PostgreSQL service
+    # (module_utils/_pg_archive.py compose_argument_spec()).
+    DOCUMENTATION = r"""
+options:
+  project_src:
+    description:
+      - The Compose project directory (C(docker compose --project-directory)).
+    type: path
+    required: true
+  project_name:
+    description:
+      - The Compose project name (C(docker compose --project-name)).
+    type: str
+  files:
+    description:
+      - Compose files (C(docker compose --file)), in order.
+    type: list
+    elements: path
+    default: []
+  env_files:
+    description:
+      - Files Compose reads variables for interpolation from (C(docker compose --env-file)).
+    type: list
+    elements: path
+    default: []
+  service:
+    description:
+      - The Compose service that runs PostgreSQL.
+    type: str
+    default: db
+  docker_cli:
+    description:
+      - The Docker CLI executable.
+    type: str
+    default: docker
+"""
