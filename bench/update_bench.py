@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark: the playbook accreditrack.ops.update against the runbook's bare commands.
+
+Brings the example stack up at v1 as its own Compose project (``ats_bench_update``), then:
+
+* no-op: ``docker compose run --rm backend python config/manage.py migrate`` and
+  ``docker compose up -d`` vs ``ansible-playbook accreditrack.ops.update -e release=v1``
+  (nothing pending, same release)
+* pending: ``pg_dump`` + ``migrate`` + ``up -d`` of v2, in sequence, vs the update v1 -> v2
+  (preflight, rollback point, lock check, verified backup, migrate, restart, health check);
+  the database is migrated back to v1 between the two
+* failure: the update v2 -> v3 (0005 fails halfway): the time from the failed migration to v2
+  healthy again (the report's restart + rollback phases), vs the manual recovery with the bare
+  commands (``migrate accounts 0003`` with the v3 code, ``up -d --wait`` of v2)
+
+and prints each time and the ratio playbook/bare (goals: no-op and pending <= 1.3x). Everything is
+removed afterwards unless --keep is given.
+
+Run from the repository root after ``source scripts/lib.sh``:
+    python3 bench/update_bench.py [--rounds 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PROJECT = "ats_bench_update"
+PORT = "18078"
+
+
+def compose(env_file: str, *args: str) -> list[str]:
+    return [
+        "docker", "compose", "--project-directory", os.path.join(ROOT, "example"),
+        "--project-name", PROJECT, "--env-file", env_file, *args,
+    ]  # fmt: skip
+
+
+def run(argv: list[str], release: str | None = None, check: bool = True, **kwargs):
+    env = dict(os.environ)
+    if release:
+        env["BACKEND_RELEASE"] = release
+    return subprocess.run(argv, check=check, env=env, **kwargs)
+
+
+def timed(steps: list[tuple[list[str], str | None]], **kwargs) -> float:
+    start = time.monotonic()
+    for argv, release in steps:
+        run(argv, release, **kwargs)
+    return time.monotonic() - start
+
+
+def env_value(env_file: str, name: str) -> str:
+    with open(env_file, encoding="utf-8") as handle:
+        for line in handle:
+            key, _, value = line.rstrip("\n").partition("=")
+            if key == name:
+                return value
+    raise KeyError(name)
+
+
+def manage(env_file: str, *args: str) -> list[str]:
+    return compose(env_file, "run", "--rm", "backend", "python", "config/manage.py", *args)
+
+
+def playbook(work: str, env_file: str, name: str, release: str) -> tuple[float, int, dict]:
+    """Run accreditrack.ops.NAME; return (seconds, exit code, the report it printed)."""
+    extra = {
+        "target": "localhost",
+        "project_src": os.path.join(ROOT, "example"),
+        "project_name": PROJECT,
+        "env_files": [env_file],
+        "pull": "never",
+        "build": "never",
+        "state_dir": os.path.join(work, "state"),
+        "backup_dir": os.path.join(work, "backups"),
+        "release": release,
+    }
+    argv = [
+        "ansible-playbook", "-i", "localhost,", "-c", "local",
+        "-e", f"ansible_python_interpreter={sys.executable}", "-e", json.dumps(extra),
+        f"accreditrack.ops.{name}",
+    ]  # fmt: skip
+    start = time.monotonic()
+    result = run(argv, check=False, capture_output=True, text=True)
+    seconds = time.monotonic() - start
+    reports = sorted(glob.glob(os.path.join(work, "state", "reports", PROJECT, "*.json")))
+    printed = [path for path in reports if path in result.stdout]
+    report = {}
+    if printed:
+        with open(printed[-1], encoding="utf-8") as handle:
+            report = json.load(handle)
+    if result.returncode not in (0, 2) or not report:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-2000:])
+        raise SystemExit(f"{name} {release}: exit {result.returncode}, no report")
+    return seconds, result.returncode, report
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the stack and the files")
+    args = parser.parse_args()
+
+    work = tempfile.mkdtemp(prefix="update_bench.")
+    env_file = os.path.join(work, "stack.env")
+    script = os.path.join(ROOT, "scripts", "example_env.sh")
+    subprocess.run([script, env_file], check=True, env=dict(os.environ, BACKEND_PORT=PORT))
+    user, db = env_value(env_file, "POSTGRES_USER"), env_value(env_file, "POSTGRES_DB")
+    results: dict[str, list[tuple[float, float]]] = {"no-op": [], "pending": [], "failure": []}
+    outcomes: list[str] = []
+    try:
+        run(compose(env_file, "up", "-d", "--wait", "db"), "v1")
+        run(manage(env_file, "migrate", "--noinput"), "v1", capture_output=True)
+        run(compose(env_file, "up", "-d", "--wait"), "v1")
+        for _ in range(args.rounds):
+            # no-op: the stack runs v1 with everything applied
+            bare = timed(
+                [(manage(env_file, "migrate"), "v1"), (compose(env_file, "up", "-d"), "v1")],
+                capture_output=True,
+            )
+            seconds, rc, report = playbook(work, env_file, "update", "v1")
+            assert rc == 0 and report["migrations"]["status"] == "nothing_pending", report
+            outcomes.append(report["outcome"])
+            results["no-op"].append((bare, seconds))
+
+            # pending: v1 -> v2, the bare way, then back to v1, then the playbook
+            dump = os.path.join(work, "bare.dump")
+            start = time.monotonic()
+            with open(dump, "wb") as out:
+                run(compose(env_file, "exec", "-T", "db", "pg_dump", "-Fc", "-U", user, "-d", db),
+                    stdout=out)  # fmt: skip
+            dumped = time.monotonic() - start
+            bare = dumped + timed(
+                [(manage(env_file, "migrate"), "v2"), (compose(env_file, "up", "-d"), "v2")],
+                capture_output=True,
+            )
+            run(manage(env_file, "migrate", "accounts", "0001"), "v2", capture_output=True)
+            run(compose(env_file, "up", "-d", "--wait"), "v1", capture_output=True)
+            seconds, rc, report = playbook(work, env_file, "update", "v2")
+            assert rc == 0 and report["outcome"] == "success", report["outcome"]
+            results["pending"].append((bare, seconds))
+
+            # failure: v2 -> v3 fails in 0005; the playbook rolls back to v2 and checks its health
+            seconds, rc, report = playbook(work, env_file, "update", "v3")
+            assert rc != 0 and report["outcome"] == "rolled_back", report["outcome"]
+            recovery = report["durations"]["restarted"] + report["durations"]["rolled_back"]
+            run(manage(env_file, "migrate"), "v3", check=False, capture_output=True)  # fails again
+            bare = timed(
+                [
+                    (manage(env_file, "migrate", "accounts", "0003"), "v3"),
+                    (compose(env_file, "up", "-d", "--wait"), "v2"),
+                ],
+                capture_output=True,
+            )
+            results["failure"].append((bare, recovery))
+            # back to v1 for the next round
+            run(manage(env_file, "migrate", "accounts", "0001"), "v2", capture_output=True)
+            run(compose(env_file, "up", "-d", "--wait"), "v1", capture_output=True)
+    finally:
+        if not args.keep:
+            run(compose(env_file, "down", "--volumes", "--remove-orphans"), check=False,
+                capture_output=True)  # fmt: skip
+            shutil.rmtree(work, ignore_errors=True)
+
+    goals = {"no-op": "1.3x", "pending": "1.3x", "failure": "-"}
+    print(f"{'case':<10}{'bare':>8}{'playbook':>10}{'ratio':>8}{'goal':>7}")
+    for case, pairs in results.items():
+        bare = statistics.median(p[0] for p in pairs)
+        mine = statistics.median(p[1] for p in pairs)
+        print(f"{case:<10}{bare:>8.2f}{mine:>10.2f}{mine / bare:>7.2f}x{goals[case]:>7}")
+    print(f"no-op: the playbook's outcomes {outcomes} (no_change = not even a container recreated)")
+    print("failure: playbook = the report's restart + rollback phases (failed migration -> v2 up);")
+    print("         bare = migrate accounts 0003 with the v3 code, then up -d --wait of v2")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
