@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled example, from a bare Debian 12/13 machine: sets up the host (Docker
 # engine, Compose v2, base image) and the venv, builds the example images, writes example/.env with
-# random secrets, then brings the AccrediTrack stack up at release v1 with Ansible and shows its health.
+# random secrets, then deploys the AccrediTrack stack at release v1 (accreditrack.ops.deploy), updates it to
+# v2 (accreditrack.ops.update), prints the update's deploy report and the backend's health.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup_host.sh"
@@ -10,7 +11,18 @@ source "$root/scripts/lib.sh"
 "$root/scripts/build_example_images.sh"
 "$root/scripts/example_env.sh" "$root/example/.env"
 cd "$root"
-ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$VENV/bin/python" example/bring_up.yml "$@"
+# The example's state (deploy lock, rollback points, reports) and backups go under the user's state directory.
+vars=$(python3 -c 'import json, sys; print(json.dumps({"target": "localhost", "project_src": sys.argv[1] + "/example",
+  "project_name": "accreditrack", "env_files": [sys.argv[1] + "/example/.env"], "pull": "never", "build": "never",
+  "state_dir": sys.argv[2] + "/state", "backup_dir": sys.argv[2] + "/backups"}))' "$root" "$STATE_DIR")
+run() { ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$VENV/bin/python" -e "$vars" "$@"; }
+echo "== accreditrack.ops.deploy (release v1)"
+run accreditrack.ops.deploy -e release=v1 "$@"
+echo "== accreditrack.ops.update (v1 -> v2)"
+run accreditrack.ops.update -e release=v2 "$@"
+report=$(ls -1t "$STATE_DIR/state/reports/accreditrack/"*-update.json | head -n 1)
+echo "== deploy report: $report"
+python3 -m json.tool "$report"
 port=$(sed -n 's/^BACKEND_PORT=//p' example/.env)
 echo "GET http://127.0.0.1:${port:-8000}/health/ ->"
 python3 -c "import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())" \
