@@ -16,8 +16,19 @@ vars=$(python3 -c 'import json, sys; print(json.dumps({"target": "localhost", "p
   "project_name": "accreditrack", "env_files": [sys.argv[1] + "/example/.env"], "pull": "never", "build": "never",
   "state_dir": sys.argv[2] + "/state", "backup_dir": sys.argv[2] + "/backups"}))' "$root" "$STATE_DIR")
 run() { ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$VENV/bin/python" -e "$vars" "$@"; }
-echo "== accreditrack.ops.deploy (release v1)"
-run accreditrack.ops.deploy -e release=v1 "$@"
+# A second run must not put the v1 code back on a database that is already at v2: deploy v1 only when
+# the example is not running yet (update to v2 is then a no-op on an already updated stack).
+cid=$(docker compose --project-directory example -p accreditrack --env-file example/.env ps -q backend 2>/dev/null || true)
+running=""
+if [ -n "$cid" ]; then
+  running=$(docker inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$cid" | sed -n 's/^APP_RELEASE=//p')
+fi
+if [ -z "$running" ]; then
+  echo "== accreditrack.ops.deploy (release v1)"
+  run accreditrack.ops.deploy -e release=v1 "$@"
+else
+  echo "== the example already runs release $running: no first deploy"
+fi
 echo "== accreditrack.ops.update (v1 -> v2)"
 run accreditrack.ops.update -e release=v2 "$@"
 report=$(ls -1t "$STATE_DIR/state/reports/accreditrack/"*-update.json | head -n 1)
