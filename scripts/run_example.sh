@@ -29,7 +29,7 @@ if [ -z "$running" ]; then
 else
   echo "== the example already runs release $running: no first deploy"
 fi
-echo "== accreditrack.ops.update (v1 -> v2)"
+echo "== accreditrack.ops.update (release v2)"
 run accreditrack.ops.update -e release=v2 "$@"
 report=$(ls -1t "$STATE_DIR/state/reports/accreditrack/"*-update.json | head -n 1)
 echo "== deploy report: $report"
