@@ -48,6 +48,7 @@ options:
     description:
       - The Compose project directory. Required with O(runner=compose).
     type: path
+    required: false
 attributes:
   check_mode:
     support: full
