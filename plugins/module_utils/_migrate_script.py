@@ -266,6 +266,71 @@ def showmigrations(database):
     return buf.getvalue()
 
 
+def system_checks(database, args):
+    """Django's system checks as `manage.py check --database ALIAS ARGS` runs them (database
+    checks included, as `migrate` runs them). Raises SystemCheckError when they fail; returns what
+    they printed (warnings) otherwise."""
+    from io import StringIO
+    from django.core.management import call_command
+
+    out, err = StringIO(), StringIO()
+    call_command("check", *args, databases=[database], stdout=out, stderr=err)
+    return (err.getvalue() + out.getvalue()).strip()
+
+
+def known_names(loader, app):
+    """Every migration name of APP this code knows: on disk, and those its squashes replace."""
+    names = set()
+    for (label, name), migration in loader.disk_migrations.items():
+        if label != app:
+            continue
+        names.add(name)
+        for replaced_app, replaced in migration.replaces or ():
+            if replaced_app == app:
+                names.add(replaced)
+    return names
+
+
+def classify_unknown(rows, known):
+    """Recorded rows (app, name, applied) whose name is not in known[app], oldest first.
+
+    `ahead` marks those recorded after the app's latest known applied migration (or in an app with
+    no known migration applied): the database was migrated by a newer release - a code downgrade
+    over a newer schema. Rows recorded before it are history (migrations deleted once a squash that
+    replaced them was in use everywhere), not a problem.
+    """
+    by_app = {}
+    for app, name, applied in rows:
+        by_app.setdefault(app, []).append((name, applied))
+    found = []
+    for app, recorded in sorted(by_app.items()):
+        names = known.get(app, set())
+        known_times = [applied for name, applied in recorded if name in names and applied]
+        latest = max(known_times) if known_times else None
+        unknown = [r for r in recorded if r[0] not in names]
+        for name, applied in sorted(unknown, key=lambda r: (r[1] is None, r[1] or 0, r[0])):
+            found.append({
+                "migration": "%s.%s" % (app, name),
+                "app": app,
+                "name": name,
+                "applied": applied.isoformat() if applied else None,
+                "ahead": latest is None or (applied is not None and applied > latest),
+            })
+    return found
+
+
+def unknown_applied(connection, loader):
+    """classify_unknown() of django_migrations for the code's migrated apps."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    recorder = MigrationRecorder(connection)
+    if not recorder.has_table():
+        return []
+    apps = sorted(loader.migrated_apps)
+    rows = recorder.migration_qs.filter(app__in=apps).values_list("app", "name", "applied")
+    return classify_unknown(list(rows), dict((app, known_names(loader, app)) for app in apps))
+
+
 CONFIG_ALIAS = [None]
 
 
@@ -288,6 +353,11 @@ def run(result):
         section("before", before)
         result["before_partial"] = "[-]" in before
 
+        if CONFIG.get("system_checks"):
+            stage = "checks"
+            check_args = CONFIG.get("system_checks_args") or []
+            result["system_checks"] = system_checks(database, check_args)
+
         stage = "plan"
         app, target = CONFIG.get("app"), CONFIG.get("target")
         executor = MigrationExecutor(connection)
@@ -300,6 +370,7 @@ def run(result):
             if app not in loader.migrated_apps:
                 raise TargetError("App '%s' does not have migrations." % app)
         loader.check_consistent_history(connection)
+        result["unknown_applied"] = unknown_applied(connection, loader)
         conflicts = loader.detect_conflicts()
         if conflicts:
             leaves = "; ".join("%s in %s" % (", ".join(sorted(names)), a)
@@ -364,7 +435,8 @@ def run(result):
         failure = None
         try:
             call_command("migrate", *migrate_args, database=database, interactive=False,
-                         verbosity=1, no_color=True, skip_checks=False, stdout=tee)
+                         verbosity=1, no_color=True, stdout=tee,
+                         skip_checks=bool(CONFIG.get("system_checks")))  # ran once already
             record["ok"] = True
         except Exception as exc:
             failure = exc
@@ -401,7 +473,8 @@ def run(result):
 
 def main():
     result = {"attempts": [], "error": None, "plan": None, "irreversible": [],
-              "resolved_target": None, "target_note": None}
+              "resolved_target": None, "target_note": None, "system_checks": None,
+              "unknown_applied": []}
     try:
         run(result)
     except BaseException as exc:

@@ -80,6 +80,23 @@ options:
         timeout in a non-atomic migration (it may be partly applied).
     type: int
     default: 3
+  system_checks:
+    description:
+      - Run Django's system checks first, in the same Django start-up, as
+        C(manage.py check --database ALIAS) does (database checks included, as C(migrate) runs
+        them), with O(system_checks_args). Failing checks fail the task before anything is planned
+        or changed (RV(error.stage) V(checks)); warnings are returned in RV(system_checks).
+      - Saves the container start and Django start-up of a separate C(manage.py check). C(migrate)
+        then skips its own run of the same checks.
+    type: bool
+    default: false
+  system_checks_args:
+    description:
+      - Extra arguments of the system checks, as on the C(manage.py check) command line, for
+        example V([--deploy]) or V([--fail-level, WARNING]). Only with O(system_checks).
+    type: list
+    elements: str
+    default: []
   retry_delay:
     description:
       - Base of the exponential backoff, in seconds. Retry N waits between half and all of
@@ -104,7 +121,8 @@ notes:
   - The program runs inside Django through C(manage.py shell -c) and reads itself from standard
     input. It uses only long-stable Django APIs (C(call_command), C(MigrationExecutor),
     C(MigrationLoader)) and is tested with Django 3.2 to 6.0.
-  - C(migrate) runs with Django's system checks, as C(manage.py migrate) does.
+  - C(migrate) runs with Django's system checks, as C(manage.py migrate) does (once only, before
+    anything else, with O(system_checks)).
 author:
   - AccrediTrack operations team (@accreditrack)
 seealso:
@@ -295,6 +313,46 @@ attempts:
       description: The error of a failed attempt (type, message, SQLSTATE, migration).
       type: dict
       sample: null
+system_checks:
+  description: What the system checks printed (their warnings), when O(system_checks) ran them.
+  returned: when O(system_checks) is true and the checks passed
+  type: str
+  sample: ""
+unknown_applied:
+  description:
+    - Migrations recorded as applied in C(django_migrations) for the code's migrated apps that the
+      code has no migration for (neither on disk nor replaced by a squash on disk), oldest first.
+    - RV(unknown_applied[].ahead) marks those recorded after the app's latest known applied
+      migration (or in an app with no known migration applied) - the database was migrated by a
+      newer release, and this code is older than the schema. Rows recorded before it are history
+      (for example migrations deleted once a squash that replaces them was in use everywhere).
+    - Django ignores such rows; the module only reports them. The role
+      P(accreditrack.ops.migrate#role) refuses to go on when one is ahead.
+  returned: when the plan could be computed
+  type: list
+  elements: dict
+  contains:
+    migration:
+      description: C(app.name).
+      type: str
+      sample: courses.0003_add_level
+    app:
+      description: App label.
+      type: str
+      sample: courses
+    name:
+      description: Migration name.
+      type: str
+      sample: 0003_add_level
+    applied:
+      description: When it was recorded as applied (ISO 8601, as stored).
+      type: str
+      sample: "2026-11-24T16:01:02.123456+00:00"
+    ahead:
+      description: Recorded after the app's latest migration this code knows.
+      type: bool
+      sample: true
+  sample: []
 lock_timeout_effective:
   description: C(lock_timeout) as the PostgreSQL session reported it (V(null) for other databases).
   returned: when the plan could be computed
@@ -412,6 +470,8 @@ def validate_migrate_params(params: Mapping[str, Any]) -> list[str]:
         errors.append("retries must be 0 or more")
     if (params.get("retry_delay") or 0) < 0:
         errors.append("retry_delay must be 0 or more")
+    if params.get("system_checks_args") and not params.get("system_checks"):
+        errors.append("system_checks_args requires system_checks=true")
     return errors
 
 
@@ -443,6 +503,8 @@ def script_config(params: Mapping[str, Any], marker: str, check_mode: bool) -> d
         "retries": int(params.get("retries") or 0),
         "retry_delay": float(params.get("retry_delay") or 0),
         "session_settings": session_settings(params),
+        "system_checks": bool(params.get("system_checks")),
+        "system_checks_args": [str(a) for a in params.get("system_checks_args") or ()],
     }
 
 
@@ -578,6 +640,11 @@ def error_message(params: Mapping[str, Any], result: Mapping[str, Any], stderr: 
         return irreversible_message(params, result.get("irreversible") or [])
     if stage == "before":
         return f"Could not read the migration state: {text}"
+    if stage == "checks":
+        message = str(error.get("message") or "").strip()
+        if message.startswith("SystemCheckError:"):
+            message = message[len("SystemCheckError:") :].strip()
+        return f"Django's system checks failed: {message or text}"
     if stage == "plan":
         return (
             error.get("message") if error.get("type") == "TargetError" else f"Cannot plan: {text}"
@@ -642,6 +709,8 @@ def interpret(
         "resolved_target": result.get("resolved_target"),
         "target_note": result.get("target_note"),
         "lock_timeout_effective": result.get("lock_timeout_effective"),
+        "system_checks": result.get("system_checks"),
+        "unknown_applied": result.get("unknown_applied") or [],
         "django_version": result.get("django_version"),
         "before": before,
         "migrate_output": migrate_text,
@@ -713,6 +782,8 @@ def main() -> None:
         statement_timeout={"type": "str"},
         retries={"type": "int", "default": 3},
         retry_delay={"type": "float", "default": 2.0},
+        system_checks={"type": "bool", "default": False},
+        system_checks_args={"type": "list", "elements": "str", "default": []},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,

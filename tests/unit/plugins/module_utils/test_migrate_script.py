@@ -296,3 +296,57 @@ def test_tee_writes_through_and_keeps_a_copy():
     assert tee.text() == "ab" == "".join(stream.parts)
     assert stream.flushed == 1
     assert tee.isatty() is False
+
+
+def at(minute):
+    from datetime import datetime, timezone
+
+    return datetime(2026, 11, 24, 12, minute, tzinfo=timezone.utc)
+
+
+def test_known_names_include_what_squashes_replace():
+    loader = SimpleNamespace(
+        disk_migrations={
+            ("core", "0001_squashed_0016_x"): SimpleNamespace(
+                replaces=[("core", "0001_initial"), ("core", "0016_x")]
+            ),
+            ("core", "0017_y"): SimpleNamespace(replaces=[]),
+            ("other", "0001_initial"): SimpleNamespace(replaces=None),
+        }
+    )
+    assert NS["known_names"](loader, "core") == {
+        "0001_squashed_0016_x",
+        "0001_initial",
+        "0016_x",
+        "0017_y",
+    }
+
+
+def test_classify_unknown_marks_rows_newer_than_the_known_state_as_ahead():
+    rows = [
+        ("courses", "0001_initial", at(1)),
+        ("courses", "0002_level", at(2)),
+        ("courses", "0004_newer", at(9)),  # a newer release migrated the database
+        ("courses", "0003_newer", at(8)),
+        ("core", "0005_deleted_after_squash", at(1)),  # history, before the squash row
+        ("core", "0001_squashed_0005", at(3)),
+        ("fresh", "0001_initial", at(4)),  # nothing of "fresh" known is applied
+    ]
+    known = {
+        "courses": {"0001_initial", "0002_level"},
+        "core": {"0001_squashed_0005"},
+        "fresh": {"0001_other"},
+    }
+    found = NS["classify_unknown"](rows, known)
+    assert [(f["migration"], f["ahead"]) for f in found] == [
+        ("core.0005_deleted_after_squash", False),
+        ("courses.0003_newer", True),
+        ("courses.0004_newer", True),
+        ("fresh.0001_initial", True),
+    ]
+    assert found[1]["applied"] == "2026-11-24T12:08:00+00:00"
+
+
+def test_classify_unknown_nothing_unknown():
+    rows = [("a", "0001_initial", at(1)), ("a", "0002_x", None)]
+    assert NS["classify_unknown"](rows, {"a": {"0001_initial", "0002_x"}}) == []

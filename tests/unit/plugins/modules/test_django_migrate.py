@@ -136,6 +136,8 @@ def test_script_config():
             "retries": 2,
             "retry_delay": 0.5,
             "allow_irreversible": False,
+            "system_checks": True,
+            "system_checks_args": ["--deploy"],
         },
         "@@m",
         True,
@@ -150,7 +152,14 @@ def test_script_config():
         "retries": 2,
         "retry_delay": 0.5,
         "session_settings": {"lock_timeout": "3s"},
+        "system_checks": True,
+        "system_checks_args": ["--deploy"],
     }
+
+
+def test_system_checks_args_need_system_checks():
+    params = {"system_checks_args": ["--deploy"], "system_checks": False, "retries": 0}
+    assert "system_checks_args requires system_checks=true" in dm.validate_migrate_params(params)
 
 
 def test_shell_args_run_the_bootstrap():
