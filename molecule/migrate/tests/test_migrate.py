@@ -100,6 +100,11 @@ def test_rollback_point_and_backup_exist_once():
             id="conflict",
         ),
         pytest.param("preflight_db_down", ["does not answer", "up -d --wait db"], id="db-down"),
+        pytest.param(
+            "preflight_older_release",
+            ["accounts.0002_", "accounts.0003_", "newer release", "code downgrade", "NEWER"],
+            id="older-release-over-newer-schema",
+        ),
     ],
 )
 def test_preflight_failures_change_nothing(case, words):
