@@ -101,6 +101,13 @@ _value:
       description: The pids that may be terminated under O(terminate_scope).
       type: list
       elements: int
+    not_terminable:
+      description:
+        - The offenders that termination never ends (prepared transactions, C(pg_dump),
+          anti-wraparound autovacuum), each with C(why_not)
+          (see RV(accreditrack.ops.pg_lock_wait#module:not_terminable)).
+      type: list
+      elements: dict
     report:
       description: The table of offenders and what to do; empty when there is none.
       type: str
@@ -112,6 +119,7 @@ from typing import Any
 from ansible.errors import AnsibleFilterError
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_locks import (
     classify,
+    not_terminable,
     report,
     terminate_candidates,
 )
@@ -170,6 +178,7 @@ def pg_lock_offenders(
         "database": snapshot.get("database", ""),
         "offenders": offenders,
         "terminate": pids,
+        "not_terminable": not_terminable(offenders),
         "report": text,
     }
 

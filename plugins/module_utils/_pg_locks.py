@@ -38,7 +38,11 @@ REASONS = frozenset(
 TERMINATE_SCOPES = frozenset(("idle_in_transaction", "all_blockers"))
 IDLE_IN_TRANSACTION_STATES = frozenset(("idle in transaction", "idle in transaction (aborted)"))
 
-_WRAPAROUND = re.compile(r"^autovacuum:.*to prevent wraparound", re.IGNORECASE | re.DOTALL)
+# pg_stat_activity.query of an autovacuum worker, PostgreSQL 12 to 17 (autovac_report_activity):
+# "autovacuum: VACUUM[ ANALYZE] <schema>.<table>[ (to prevent wraparound)]", names unquoted.
+_WRAPAROUND = re.compile(
+    r"^autovacuum: VACUUM(?: ANALYZE)? .+ \(to prevent wraparound\)\Z", re.DOTALL
+)
 _PG_DUMP_COPY = re.compile(r"^\s*COPY\s.+\sTO\s+stdout", re.IGNORECASE | re.DOTALL)
 
 
@@ -278,6 +282,8 @@ def classify(
                     "kind": "prepared",
                     "pid": None,
                     "gid": xact.get("gid"),
+                    "xid": xact.get("xid"),
+                    "database": xact.get("database") or snapshot.get("database"),
                     "user": xact.get("user"),
                     "application": f"gid={xact.get('gid')}",
                     "state": "prepared",
@@ -290,6 +296,42 @@ def classify(
             )
     offenders.sort(key=lambda item: (-_age(item.get("xact_age")), item.get("pid") or 0))
     return offenders
+
+
+def _never_ends(offender: Mapping[str, Any]) -> bool:
+    """A prepared transaction, a pg_dump or an anti-wraparound autovacuum: never terminated."""
+    reasons = set(offender.get("reasons") or ())
+    return offender.get("kind") == "prepared" or bool(reasons & {PG_DUMP, WRAPAROUND_AUTOVACUUM})
+
+
+def not_terminable(offenders: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The offenders that termination never ends, whatever the scope, each with `why_not`.
+
+    A prepared transaction has no backend; a pg_dump is a backup in progress; an anti-wraparound
+    autovacuum restarts at once and protects the database. See terminate_candidates().
+    """
+    kept = []
+    for offender in offenders:
+        reasons = set(offender.get("reasons") or ())
+        if offender.get("kind") == "prepared":
+            why = "a prepared transaction has no session to terminate"
+        elif PG_DUMP in reasons:
+            why = "a pg_dump is a backup in progress"
+        elif WRAPAROUND_AUTOVACUUM in reasons:
+            why = "an anti-wraparound autovacuum restarts at once and protects the database"
+        else:
+            continue
+        kept.append(
+            {
+                "kind": offender.get("kind"),
+                "pid": offender.get("pid"),
+                "gid": offender.get("gid"),
+                "application": offender.get("application"),
+                "reasons": list(offender.get("reasons") or ()),
+                "why_not": why,
+            }
+        )
+    return kept
 
 
 def terminate_candidates(
@@ -306,10 +348,7 @@ def terminate_candidates(
         )
     pids = []
     for offender in offenders:
-        reasons = set(offender.get("reasons") or ())
-        if offender.get("kind") != "session" or not offender.get("pid"):
-            continue
-        if reasons & {PG_DUMP, WRAPAROUND_AUTOVACUUM}:
+        if offender.get("kind") != "session" or not offender.get("pid") or _never_ends(offender):
             continue
         idle = (
             offender.get("state") in IDLE_IN_TRANSACTION_STATES
@@ -384,7 +423,13 @@ def format_table(offenders: Sequence[Mapping[str, Any]], query_width: int = 80) 
 def remedies(offenders: Sequence[Mapping[str, Any]], terminate_enabled: bool = False) -> list[str]:
     """What the operator can do about these offenders (the runbook's remedies), one line each."""
     reasons = {reason for offender in offenders for reason in offender.get("reasons") or ()}
-    pids = [str(o["pid"]) for o in offenders if o.get("kind") == "session" and o.get("pid")]
+    # Only sessions the role itself may end: never suggest ending a backup or an anti-wraparound
+    # autovacuum by hand either.
+    pids = [
+        str(o["pid"])
+        for o in offenders
+        if o.get("kind") == "session" and o.get("pid") and not _never_ends(o)
+    ]
     advice = []
     if reasons & {IDLE_IN_TRANSACTION, LONG_TRANSACTION, TABLE_LOCK}:
         advice.append(
@@ -403,23 +448,50 @@ def remedies(offenders: Sequence[Mapping[str, Any]], terminate_enabled: bool = F
                 "lock_check_terminate_scope=all_blockers widens that to every blocking session."
             )
     if PREPARED_TRANSACTION in reasons:
-        gids = sorted(str(o.get("gid")) for o in offenders if o.get("kind") == "prepared")
         advice.append(
-            "An orphaned prepared transaction holds its locks forever and cannot be terminated: "
-            "ask its owner, then COMMIT PREPARED 'gid' or ROLLBACK PREPARED 'gid' "
-            f"(gid: {', '.join(gids)})."
+            "An orphaned prepared transaction holds its locks until it is committed or rolled "
+            "back (a restart does not end it) and has no session to terminate. Ask its owner "
+            "(USER) or the transaction manager that prepared it which outcome it needs, then:"
         )
+        for xact in offenders:
+            if xact.get("kind") != "prepared":
+                continue
+            gid = _sql_literal(xact.get("gid"))
+            advice.append(
+                f"In database {xact.get('database') or '?'}, as {xact.get('user') or '?'} or a "
+                f"superuser: ROLLBACK PREPARED {gid};  (or COMMIT PREPARED {gid};)"
+            )
     if PG_DUMP in reasons:
-        advice.append("A pg_dump is running: wait until the backup has finished, then run again.")
+        dumps = [str(o.get("pid")) for o in offenders if PG_DUMP in (o.get("reasons") or ())]
+        advice.append(
+            f"A pg_dump is running (pid {', '.join(dumps)}): it holds ACCESS SHARE on every table "
+            "it dumps until it ends. Wait until the backup has finished, then run again."
+        )
     if WRAPAROUND_AUTOVACUUM in reasons:
         advice.append(
             "An anti-wraparound autovacuum is running: DDL cannot interrupt it. Wait until it has "
             "finished (pg_stat_progress_vacuum shows its progress)."
         )
+    untouched = not_terminable(offenders)
+    if terminate_enabled and untouched:
+        names = [
+            f"gid {item['gid']}" if item["kind"] == "prepared" else f"pid {item['pid']}"
+            for item in untouched
+        ]
+        advice.append(
+            f"lock_check_terminate=true does not end {', '.join(names)}: "
+            + "; ".join(sorted({item["why_not"] for item in untouched}))
+            + "."
+        )
     advice.append(
         "A larger lock_check_timeout waits longer for the sessions to go away by themselves."
     )
     return advice
+
+
+def _sql_literal(value: Any) -> str:
+    """A SQL string literal ('it''s')."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def report(

@@ -247,6 +247,22 @@ would_terminate:
   type: list
   elements: dict
   sample: []
+not_terminable:
+  description:
+    - The offenders left at the end that termination never ends, whatever O(terminate) and
+      O(terminate_scope) say - prepared transactions (no session), C(pg_dump) (a backup in progress)
+      and anti-wraparound autovacuum - each with C(kind), C(pid), C(gid), C(application),
+      C(reasons) and C(why_not).
+  returned: success or timeout
+  type: list
+  elements: dict
+  sample:
+    - kind: prepared
+      pid: null
+      gid: ats_orphan
+      application: gid=ats_orphan
+      reasons: [prepared_transaction]
+      why_not: a prepared transaction has no session to terminate
 polls:
   description: Number of inspections.
   returned: success or timeout
@@ -274,6 +290,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner im
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_locks import (
     classify,
+    not_terminable,
     parse_snapshot,
     report,
     terminate_candidates,
@@ -416,6 +433,7 @@ class LockWaiter:
             "initial_offenders": initial or [],
             "terminated": [_summary(o) for o in terminated],
             "would_terminate": [_summary(o) for o in would_terminate],
+            "not_terminable": not_terminable(offenders),
             "polls": polls,
             "waited": waited,
             "report": "",

@@ -28,6 +28,15 @@ rel_locks AS (
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
 ),
+-- The virtual transaction that owns each prepared transaction's locks (they have no pid). It is
+-- found through the transaction's own xid lock: older releases show it as -1/xid, current
+-- releases (PostgreSQL 17.12 seen live) keep the vxid of the backend that prepared it.
+prepared_xids AS (
+    SELECT l.transactionid AS xid, l.virtualtransaction
+      FROM pg_locks l
+     WHERE l.locktype = 'transactionid'
+       AND l.pid IS NULL
+),
 sessions AS (
     SELECT a.pid,
            a.usename AS "user",
@@ -72,7 +81,9 @@ prepared AS (
                                 'granted', rl.granted))
                        FROM rel_locks rl
                       WHERE rl.pid IS NULL
-                        AND rl.virtualtransaction = '-1/' || p.transaction::text),
+                        AND rl.virtualtransaction IN (SELECT x.virtualtransaction
+                                                        FROM prepared_xids x
+                                                       WHERE x.xid = p.transaction)),
                     '[]'::json) AS locks
       FROM pg_prepared_xacts p, me
      WHERE p.database = me.datname

@@ -15,13 +15,9 @@ from ansible_collections.accreditrack.ops.plugins.filter.pg_lock_offenders impor
     pg_lock_offenders,
 )
 
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "lock_check"
 SNAPSHOT = json.loads(
-    (
-        Path(__file__).resolve().parents[3]
-        / "fixtures"
-        / "lock_check"
-        / "snapshot-pg17-idle-active-waiting.json"
-    ).read_text(encoding="utf-8")
+    (FIXTURES / "snapshot-pg17-idle-active-waiting.json").read_text(encoding="utf-8")
 )
 
 
@@ -50,7 +46,25 @@ def test_terminate_lists_only_idle_sessions_by_default():
 
 def test_no_offender_no_report():
     result = pg_lock_offenders({"database": "d", "sessions": [], "prepared": []})
-    assert result == {"database": "d", "offenders": [], "terminate": [], "report": ""}
+    assert result == {
+        "database": "d",
+        "offenders": [],
+        "terminate": [],
+        "not_terminable": [],
+        "report": "",
+    }
+
+
+def test_prepared_transaction_is_reported_and_never_terminated():
+    """The recorded PostgreSQL 17.12 snapshot of an orphaned prepared transaction."""
+    snapshot = json.loads((FIXTURES / "snapshot-pg17-prepared-transaction.json").read_text())
+    result = pg_lock_offenders(
+        [{"snapshot": snapshot}], tables=["accounts_member"], terminate_scope="all_blockers"
+    )
+    assert [o["gid"] for o in result["offenders"]] == ["ats_orphan"]
+    assert result["terminate"] == []
+    assert [o["gid"] for o in result["not_terminable"]] == ["ats_orphan"]
+    assert "ROLLBACK PREPARED 'ats_orphan';" in result["report"]
 
 
 @pytest.mark.parametrize(

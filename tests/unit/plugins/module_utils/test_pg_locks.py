@@ -396,10 +396,11 @@ def test_report_names_remedies_for_every_kind():
     text = pl.report(offenders, database="accreditrack", waited=61, tables=["accounts_member"])
     assert text.startswith("4 session(s) or prepared transaction(s) in database accreditrack")
     assert "tables accounts_member" in text and "after 1m01s" in text
-    assert "pg_terminate_backend(pid) FROM unnest('{1,4,5}'::int[])" in text
+    # Never a pg_dump (4) or an anti-wraparound autovacuum (5), not even by hand.
+    assert "pg_terminate_backend(pid) FROM unnest('{1}'::int[])" in text
     assert "lock_check_terminate=true" in text
-    assert "ROLLBACK PREPARED 'gid'" in text and "tx-9" in text
-    assert "pg_dump is running" in text
+    assert "ROLLBACK PREPARED 'tx-9';  (or COMMIT PREPARED 'tx-9';)" in text
+    assert "pg_dump is running (pid 4)" in text
     assert "anti-wraparound autovacuum" in text
     assert "lock_check_timeout" in text
 
@@ -413,3 +414,131 @@ def test_inspect_sql_has_no_percent_sign():
     """postgresql_query hands the text to psycopg, where % starts a placeholder."""
     sql = (FIXTURES.parents[2] / "roles" / "lock_check" / "files" / "inspect.sql").read_text()
     assert "%" not in sql
+
+
+# ---------------------------------------------------------------------------------------------
+# Offenders that termination never ends
+# ---------------------------------------------------------------------------------------------
+
+
+# The text autovac_report_activity() writes into pg_stat_activity.query, the same in PostgreSQL
+# 13 to 17 (src/backend/postmaster/autovacuum.c; seen in the 17.12 binary of the example image):
+# "autovacuum: VACUUM%s" (" ANALYZE" or "") then " %s.%s%s" (schema, table, unquoted, and
+# " (to prevent wraparound)" for an anti-wraparound run). "autovacuum: ANALYZE ..." never is.
+@pytest.mark.parametrize(
+    ("query", "wraparound"),
+    [
+        pytest.param("autovacuum: VACUUM public.t (to prevent wraparound)", True, id="vacuum"),
+        pytest.param(
+            "autovacuum: VACUUM ANALYZE public.accounts_member (to prevent wraparound)",
+            True,
+            id="vacuum-analyze",
+        ),
+        pytest.param(
+            "autovacuum: VACUUM pg_toast.pg_toast_16409 (to prevent wraparound)", True, id="toast"
+        ),
+        pytest.param(
+            "autovacuum: VACUUM public.Mixed Case (odd) (to prevent wraparound)",
+            True,
+            id="unquoted-odd-name",
+        ),
+        pytest.param("autovacuum: VACUUM public.t", False, id="plain-vacuum"),
+        pytest.param("autovacuum: VACUUM ANALYZE public.t", False, id="plain-vacuum-analyze"),
+        pytest.param("autovacuum: ANALYZE public.t", False, id="analyze"),
+        pytest.param(
+            "autovacuum: VACUUM public.to prevent wraparound", False, id="name-looks-like-suffix"
+        ),
+        pytest.param("VACUUM (FREEZE) public.t", False, id="manual-vacuum"),
+    ],
+)
+def test_wraparound_autovacuum_text_of_postgresql_13_to_17(query, wraparound):
+    worker = session(
+        pid=77,
+        application="",
+        backend_type="autovacuum worker",
+        query=query,
+        locks=[{**LOCK_ORG, "mode": "ShareUpdateExclusiveLock"}],
+        xact_age=900,
+        query_age=900,
+    )
+    offenders = pl.classify({"sessions": [worker], "prepared": []}, ["accounts_organization"])
+    if wraparound:
+        assert offenders[0]["reasons"] == [pl.WRAPAROUND_AUTOVACUUM, pl.TABLE_LOCK]
+        assert pl.terminate_candidates(offenders, "all_blockers", 0) == []
+        assert [item["pid"] for item in pl.not_terminable(offenders)] == [77]
+    else:
+        assert offenders == []
+
+
+def test_not_terminable_lists_prepared_pg_dump_and_wraparound_only():
+    items = pl.not_terminable(CROWD)
+    assert [(item["kind"], item["pid"]) for item in items] == [
+        ("session", 4),
+        ("session", 5),
+        ("prepared", None),
+    ]
+    assert "no session" in items[2]["why_not"]
+    assert "backup" in items[0]["why_not"]
+
+
+def test_report_with_termination_on_says_what_it_does_not_end():
+    offenders = [
+        {**offender(4, reasons=(pl.PG_DUMP, pl.TABLE_LOCK)), "application": "pg_dump"},
+        {
+            **offender(None, "prepared", reasons=(pl.PREPARED_TRANSACTION,), kind="prepared"),
+            "gid": "it's",
+            "database": "accreditrack",
+            "user": "app",
+        },
+    ]
+    text = pl.report(offenders, database="accreditrack", terminate_enabled=True)
+    assert "lock_check_terminate=true does not end pid 4, gid it's:" in text
+    assert "a prepared transaction has no session to terminate" in text
+    assert "In database accreditrack, as app or a superuser: ROLLBACK PREPARED 'it''s';" in text
+    assert "pg_terminate_backend" not in text
+
+
+def test_prepared_offender_carries_its_database_and_xid():
+    snapshot = {
+        "database": "accreditrack",
+        "sessions": [],
+        "prepared": [{"gid": "g", "user": "app", "age": 5, "xid": "764", "locks": []}],
+    }
+    (item,) = pl.classify(snapshot)
+    assert (item["database"], item["xid"], item["pid"]) == ("accreditrack", "764", None)
+
+
+def recorded_snapshot(name: str) -> dict:
+    return pl.parse_snapshot((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+def test_recorded_prepared_transaction_with_its_lock():
+    """Recorded on PostgreSQL 17.12 (molecule lock_check): BEGIN; LOCK TABLE accounts_member IN
+    ROW EXCLUSIVE MODE; PREPARE TRANSACTION 'ats_orphan'. Its locks in pg_locks carry the vxid
+    of the backend that prepared it, not -1/xid: inspect.sql finds them through the xid lock."""
+    snapshot = recorded_snapshot("snapshot-pg17-prepared-transaction.json")
+    (item,) = pl.classify(snapshot, ["accounts_member"])
+    assert (item["kind"], item["gid"], item["pid"]) == ("prepared", "ats_orphan", None)
+    assert item["locks"] == [
+        {"mode": "RowExclusiveLock", "granted": True, "relation": "public.accounts_member"}
+    ]
+    assert pl.terminate_candidates([item], "all_blockers", 0) == []
+    row = pl.format_table([item]).splitlines()[1]
+    assert row.split()[:4] == ["-", "accreditrack", "gid=ats_orphan", "prepared"]
+    assert "RowExclusive public.accounts_member" in row
+
+
+def test_recorded_pg_dump_waiting_behind_an_exclusive_lock():
+    """Recorded on PostgreSQL 17.12 (molecule lock_check): `ats_dump_blocker` idle in transaction
+    with AccessExclusive on accounts_accreditation; pg_dump waits on its one LOCK TABLE of every
+    table, holding AccessShare on those before it."""
+    offenders = by_app(pl.classify(recorded_snapshot("snapshot-pg17-pg-dump-waiting.json")))
+    dump = offenders["pg_dump"]
+    assert dump["reasons"] == [pl.PG_DUMP, pl.TABLE_LOCK]
+    assert dump["query"].startswith("LOCK TABLE public.")
+    assert dump["blocked_by"] == [offenders["ats_dump_blocker"]["pid"]]
+    pids = pl.terminate_candidates(list(offenders.values()), "all_blockers", 0)
+    assert pids == [offenders["ats_dump_blocker"]["pid"]]
+    text = pl.report(list(offenders.values()), database="accreditrack")
+    assert f"unnest('{{{offenders['ats_dump_blocker']['pid']}}}'::int[])" in text
+    assert f"A pg_dump is running (pid {dump['pid']})" in text
