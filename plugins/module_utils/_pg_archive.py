@@ -7,7 +7,8 @@
 #
 # What the modules compose_pg_dump, pg_archive_verify and compose_pg_restore share: pure argv
 # builders (unit-tested) and the streaming helpers that move a PostgreSQL custom-format archive
-# between a process and a file while computing its sha256 in the same pass.
+# between a process and a file while computing its sha256 in the same pass. The directory format
+# (pg_dump -Fd -j N) has its own helpers in _pg_dir_archive.py.
 #
 # Why not module.run_command(): it buffers the whole output in memory as text, and cannot feed a
 # file into a process's stdin. An archive is binary and can be many gigabytes, so these helpers use
@@ -19,15 +20,20 @@ import contextlib
 import hashlib
 import os
 import queue
+import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Optional
+
+from ansible.module_utils.basic import AnsibleModule
 
 CHUNK_SIZE = 1024 * 1024
 VERIFY_MODES = frozenset(("stream", "file", "none"))
+FORMATS = frozenset(("custom", "directory"))
 TEMP_MARKER = ".partial-"
+HANDLED_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
 
 class StreamResult(NamedTuple):
@@ -43,6 +49,48 @@ class StreamResult(NamedTuple):
 
 class ArchiveError(Exception):
     """A dump, verification or restore failed; the message says which step and why."""
+
+
+class Interrupted(Exception):
+    """A signal asked the module to stop."""
+
+
+def _raise_interrupted(signum, _frame):
+    raise Interrupted(f"interrupted by signal {signum}")
+
+
+@contextlib.contextmanager
+def signals_raise_interrupted() -> Iterator[None]:
+    """SIGTERM, SIGINT and SIGHUP raise Interrupted inside the block, so cleanup code runs."""
+    previous = {sig: signal.signal(sig, _raise_interrupted) for sig in HANDLED_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def signals_ignored() -> Iterator[None]:
+    """Cleanup that must not be cut short by a second signal."""
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in HANDLED_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class ArchiveModule(AnsibleModule):
+    """AnsibleModule that keeps the module's own ``size``: add_path_info() would replace it with
+    the size of the ``path`` entry itself, 4096 for a directory archive."""
+
+    def add_path_info(self, kwargs):
+        size = kwargs.get("size")
+        kwargs = super().add_path_info(kwargs)
+        if size is not None:
+            kwargs["size"] = size
+        return kwargs
 
 
 def compose_argument_spec() -> dict[str, dict[str, Any]]:
@@ -75,9 +123,16 @@ def compose_base_argv(
     return argv
 
 
-def compose_exec_argv(base: Sequence[str], service: str, command: Sequence[str]) -> list[str]:
-    """Run ``command`` in the running container of ``service`` with stdin attached, no TTY."""
-    return [*base, "exec", "-T", service, *command]
+def compose_exec_argv(
+    base: Sequence[str],
+    service: str,
+    command: Sequence[str],
+    environment: Optional[dict[str, str]] = None,
+) -> list[str]:
+    """Run ``command`` in the running container of ``service`` with stdin attached, no TTY.
+    ``environment`` goes into argv: never put a secret there."""
+    options = [f"--env={name}={value}" for name, value in (environment or {}).items()]
+    return [*base, "exec", "-T", *options, service, *command]
 
 
 def pg_dump_argv(
@@ -86,22 +141,39 @@ def pg_dump_argv(
     compression: Optional[str] = None,
     extra_args: Sequence[str] = (),
     executable: str = "pg_dump",
+    fmt: str = "custom",
+    jobs: int = 1,
+    file: Optional[str] = None,
 ) -> list[str]:
-    """pg_dump writing a custom-format archive to stdout. No password: the socket is trusted."""
-    argv = [executable, "--format=custom", f"--username={user}", f"--dbname={database}"]
+    """pg_dump writing a custom-format archive to stdout, or (``fmt="directory"``) a directory
+    archive into ``file`` with ``jobs`` parallel jobs. No password: the socket is trusted."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}")
+    if fmt == "custom" and (jobs != 1 or file):
+        raise ValueError("the custom format is streamed to stdout with one job")
+    if fmt == "directory" and not file:
+        raise ValueError("the directory format needs the directory to write")
+    argv = [executable, f"--format={fmt}"]
+    if fmt == "directory":
+        argv += [f"--jobs={jobs}", f"--file={file}"]
+    argv += [f"--username={user}", f"--dbname={database}"]
     if compression:
         argv.append(f"--compress={compression}")
     argv += list(extra_args)
     return argv
 
 
-def pg_restore_verify_argv(executable: str = "pg_restore") -> list[str]:
-    """pg_restore reading a whole archive from stdin and writing the SQL to /dev/null.
+def pg_restore_verify_argv(
+    executable: str = "pg_restore", archive: Optional[str] = None, list_only: bool = False
+) -> list[str]:
+    """pg_restore reading a whole archive (stdin, or ``archive``) and writing the SQL to /dev/null.
 
     ``pg_restore --list`` reads only the table of contents and passes a truncated archive;
     writing the script reads (and decompresses) every data block, so truncation fails.
+    ``list_only`` builds the --list run (the table of contents alone).
     """
-    return [executable, "--file=/dev/null"]
+    argv = [executable, *(["--list"] if list_only else []), "--file=/dev/null"]
+    return [*argv, archive] if archive else argv
 
 
 def pg_restore_argv(
@@ -109,9 +181,14 @@ def pg_restore_argv(
     user: str,
     role: Optional[str] = None,
     executable: str = "pg_restore",
+    jobs: int = 1,
+    archive: Optional[str] = None,
 ) -> list[str]:
-    """pg_restore reading an archive from stdin into ``database`` (which must exist)."""
-    return [
+    """pg_restore reading an archive from stdin (or the directory ``archive``, with ``jobs``
+    parallel jobs) into ``database``, which must exist."""
+    if jobs != 1 and not archive:
+        raise ValueError("pg_restore reads stdin with one job only")
+    argv = [
         executable,
         "--no-owner",
         f"--role={role or user}",
@@ -119,6 +196,9 @@ def pg_restore_argv(
         f"--dbname={database}",
         "--exit-on-error",
     ]
+    if archive:
+        argv += [*([f"--jobs={jobs}"] if jobs != 1 else []), archive]
+    return argv
 
 
 def temp_path_for(dest: str, token: str) -> str:
@@ -153,6 +233,21 @@ def sha256_of_file(path: str) -> tuple[str, int]:
 def _read_text(handle) -> str:
     handle.seek(0)
     return handle.read().decode("utf-8", "replace").strip()
+
+
+def run_captured(
+    children: ChildProcesses, argv: Sequence[str], cwd: Optional[str] = None
+) -> tuple[int, str, str]:
+    """Run a command with small output; return (rc, stdout, stderr) as text."""
+    proc = children.start(
+        argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd
+    )
+    out, err = proc.communicate()
+    return (
+        proc.returncode,
+        out.decode("utf-8", "replace"),
+        err.decode("utf-8", "replace").strip(),
+    )
 
 
 class _Feeder(threading.Thread):

@@ -26,9 +26,20 @@ description:
     the target in place, does not verify the archive and always reports changed. Why not
     C(community.docker.docker_compose_v2_exec)? It returns stdout as text in memory and cannot
     stream a binary archive into a file.
-  - Only the custom format is written (one file, streamed). The directory format
-    (C(pg_dump -j)) would have to be written inside the container and copied out; it is not
-    supported.
+  - With O(format=directory), C(pg_dump --format=directory --jobs=O(jobs)) writes the archive into a
+    fresh temporary directory in the container (C(mktemp -d) in O(container_tmp_dir)) after checking
+    that O(container_tmp_dir) has O(container_free_needed) bytes free (default C(pg_database_size));
+    the archive is read back there (C(pg_restore --list) and C(pg_restore --file=/dev/null),
+    which reads and decompresses every data file), every file is hashed with C(sha256sum) in the
+    container,
+    the directory is streamed out (C(tar -cf -)) and unpacked into a hidden temporary directory
+    beside O(dest) while every file is hashed and fsynced, and the two sets of checksums must be
+    equal. A tar member that is not a regular file or whose name holds C(/) or C(..) is refused.
+    Then C(manifest.json) (file, sha256, size) is written into the directory, whose sha256 is the
+    archive's RV(sha256), the directory is renamed to O(dest) and the parent directory fsynced. The
+    container's temporary directory is always removed; on failure or a signal the host's too.
+  - The directory format is for large databases, where C(pg_dump -j) dumps several tables at once.
+    It costs more container round trips (about a second) and needs free space in the container.
   - No password is used or needed, pg_dump connects over the container's local socket.
 extends_documentation_fragment:
   - accreditrack.ops.compose_db
@@ -45,10 +56,37 @@ options:
     required: true
   dest:
     description:
-      - The archive to create. Its directory must exist.
+      - The archive to create (a file with O(format=custom), a directory with O(format=directory)).
+        Its parent directory must exist.
       - If it exists already, the module fails and leaves it alone.
     type: path
     required: true
+  format:
+    description:
+      - V(custom) streams C(pg_dump --format=custom) into one file.
+      - V(directory) writes C(pg_dump --format=directory) with O(jobs) jobs in the container, then
+        copies it out as described above.
+    type: str
+    default: custom
+    choices: [custom, directory]
+  jobs:
+    description:
+      - Tables dumped at once (C(pg_dump --jobs)); more than 1 needs O(format=directory). pg_dump
+        opens O(jobs) + 1 connections.
+    type: int
+    default: 1
+  container_tmp_dir:
+    description:
+      - O(format=directory), the directory of the container where pg_dump writes the temporary
+        archive (a fresh C(.accreditrack-ops-pg_dump.*) directory in it, removed afterwards).
+    type: path
+    default: /tmp
+  container_free_needed:
+    description:
+      - O(format=directory), the free bytes O(container_tmp_dir) must have before pg_dump starts.
+        Default is the database's C(pg_database_size) (read with psql in the container). V(0)
+        skips the check.
+    type: int
   compression:
     description:
       - Passed as C(pg_dump --compress=VALUE), for example V(6), V(0), or, with PostgreSQL 16 or
@@ -69,18 +107,25 @@ options:
       - V(file) reads the written file back into pg_restore after the dump (a second pass).
       - V(none) skips the read-back. The archive is then NOT verified; use only when something else
         verifies it, for example M(accreditrack.ops.pg_archive_verify).
+      - With O(format=directory), V(stream) reads the archive back in the container while it is
+        copied out, V(file) before it is copied out; both compare every file's sha256 in the
+        container and on the host. V(none) skips the read-back, not the checksums.
     type: str
     default: stream
     choices: [stream, file, none]
   mode:
     description:
       - Permissions of the archive, as an octal string such as V("0600") or an integer.
+      - With O(format=directory), the permissions of its files; the directory gets 0700.
     type: raw
     default: "0600"
 attributes:
   check_mode:
     support: full
-    description: Reports the command it would run and O(dest); runs nothing and writes nothing.
+    description:
+      - Reports the command it would run and O(dest); writes nothing.
+      - With O(format=directory) it reads the free space of O(container_tmp_dir) and fails as the
+        real run would when it is too small.
   diff_mode:
     support: none
     description: An archive is binary; there is no diff to show.
@@ -117,6 +162,16 @@ EXAMPLES = r"""
     user: accreditrack
     compression: lz4
     dest: /var/backups/accreditrack/fast.dump
+
+- name: A large database, four tables at once, in the directory format
+  accreditrack.ops.compose_pg_dump:
+    project_src: /srv/accreditrack
+    database: accreditrack
+    user: accreditrack
+    format: directory
+    jobs: 4
+    container_tmp_dir: /var/lib/postgresql/dump-tmp  # a volume with room for the archive
+    dest: /var/backups/accreditrack/accreditrack_20260101T000000Z.dir
 """
 
 RETURN = r"""
@@ -126,15 +181,47 @@ path:
   type: str
   sample: /var/backups/accreditrack/accreditrack_20260101T000000Z.dump
 sha256:
-  description: sha256 of the archive, computed while it was written.
+  description:
+    - sha256 of the archive, computed while it was written.
+    - With O(format=directory), the sha256 of its C(manifest.json), which lists every file's sha256.
   returned: success and not check mode
   type: str
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 size:
-  description: Size of the archive in bytes.
+  description: Size of the archive in bytes (with O(format=directory), of pg_dump's files).
   returned: success and not check mode
   type: int
   sample: 104857
+format:
+  description: O(format).
+  returned: always
+  type: str
+  sample: directory
+jobs:
+  description: O(jobs).
+  returned: always
+  type: int
+  sample: 4
+files:
+  description: O(format=directory), the number of pg_dump's files (the manifest not counted).
+  returned: success with O(format=directory), not check mode
+  type: int
+  sample: 17
+manifest:
+  description: O(format=directory), the path of the manifest.
+  returned: success with O(format=directory), not check mode
+  type: str
+  sample: /var/backups/accreditrack/accreditrack_20260101T000000Z.dir/manifest.json
+container_free:
+  description: O(format=directory), the free bytes of O(container_tmp_dir) before the dump.
+  returned: with O(format=directory)
+  type: int
+  sample: 80192237568
+container_needed:
+  description: O(format=directory), the free bytes that were required (0 = not checked).
+  returned: with O(format=directory)
+  type: int
+  sample: 1105432311
 verified:
   description: How the archive was read back (O(verify)); V(none) means it was not.
   returned: success and not check mode
@@ -163,7 +250,9 @@ cmd:
   sample: [docker, compose, --project-directory, /srv/accreditrack, exec, -T, db, pg_dump,
            --format=custom, --username=accreditrack, --dbname=accreditrack]
 verify_cmd:
-  description: The command that read the archive back, if any.
+  description:
+    - The command that read the archive back, if any.
+    - With O(format=directory), the full read-back (C(pg_restore --list) runs before it).
   returned: always
   type: list
   elements: str
@@ -176,39 +265,69 @@ stderr:
   sample: ""
 """
 
+import contextlib
 import datetime
+import hashlib
 import os
 import secrets
-import signal
+import shutil
+import subprocess
+import tempfile
+import threading
 import time
+from typing import Callable, Optional
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
+    CHUNK_SIZE,
     ArchiveError,
+    ArchiveModule,
     ChildProcesses,
+    Interrupted,
     compose_argument_spec,
     compose_base_argv,
     compose_exec_argv,
     fsync_directory,
     pg_dump_argv,
     pg_restore_verify_argv,
+    run_captured,
     sha256_of_file,
+    signals_ignored,
+    signals_raise_interrupted,
     stream_from_file,
     stream_to_file,
     temp_path_for,
 )
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive import (
+    CONTAINER_TEMP_PREFIX,
+    DIR_MODE,
+    MANIFEST_NAME,
+    FileSum,
+    build_manifest,
+    container_free_bytes,
+    database_size_argv,
+    fsync_path,
+    hash_files,
+    listing_argv,
+    make_container_dir,
+    manifest_problems,
+    parse_listing,
+    parse_sha256sum,
+    read_back,
+    remove_container_dir,
+    sha256sum_argv,
+    tar_out_argv,
+    unpack_tar_stream,
+    write_file,
+)
 
 
-class Interrupted(Exception):
-    """A signal asked the module to stop."""
-
-
-def _raise_interrupted(signum, _frame):
-    raise Interrupted(f"interrupted by signal {signum}")
-
-
-def build_commands(params: dict) -> tuple[list[str], list[str]]:
-    """The pg_dump argv and the verifier argv (empty when O(verify=none))."""
+def container_wrapper(
+    params: dict, application_name: Optional[str] = None
+) -> Callable[[list[str]], list[str]]:
+    """Turns a command into ``docker compose ... exec -T SERVICE command``; with
+    ``application_name``, libpq's PGAPPNAME is set for it (not a secret: a name to find its
+    sessions by)."""
     base = compose_base_argv(
         params["project_src"],
         params.get("project_name"),
@@ -217,22 +336,74 @@ def build_commands(params: dict) -> tuple[list[str], list[str]]:
         params.get("docker_cli") or "docker",
     )
     service = params.get("service") or "db"
-    dump = compose_exec_argv(
-        base,
-        service,
+    environment = {"PGAPPNAME": application_name} if application_name else None
+    return lambda command: compose_exec_argv(base, service, command, environment)
+
+
+def placeholder_dir(params: dict) -> str:
+    """The container's temporary directory as reported before mktemp named it."""
+    parent = (params.get("container_tmp_dir") or "/tmp").rstrip("/")
+    return f"{parent}/{CONTAINER_TEMP_PREFIX}pg_dump.XXXXXXXXXX"
+
+
+def build_commands(
+    params: dict, container_dir: Optional[str] = None, application_name: Optional[str] = None
+) -> tuple[list[str], list[str]]:
+    """The pg_dump argv and the verifier argv (empty when O(verify=none)). With the directory
+    format both name ``container_dir`` (a placeholder until it exists), and pg_dump's sessions
+    carry ``application_name``."""
+    wrap = container_wrapper(params)
+    fmt = params.get("format") or "custom"
+    archive = (container_dir or placeholder_dir(params)) if fmt == "directory" else None
+    dump = container_wrapper(params, application_name)(
         pg_dump_argv(
             params["database"],
             params["user"],
             params.get("compression"),
             params.get("extra_args") or (),
-        ),
+            fmt=fmt,
+            jobs=params.get("jobs") or 1,
+            file=archive,
+        )
     )
-    verify = (
-        []
-        if params.get("verify") == "none"
-        else compose_exec_argv(base, service, pg_restore_verify_argv())
-    )
+    verify = [] if params.get("verify") == "none" else wrap(pg_restore_verify_argv(archive=archive))
     return dump, verify
+
+
+def option_errors(params: dict) -> list[str]:
+    """Contradictory or impossible options, as messages."""
+    errors = []
+    jobs = params.get("jobs")
+    if jobs is None or jobs < 1:
+        errors.append(f"jobs must be 1 or more, not {jobs}")
+    elif jobs > 1 and params.get("format") != "directory":
+        errors.append(
+            f"jobs={jobs} needs format=directory: pg_dump dumps tables in parallel only into "
+            f"a directory archive"
+        )
+    if not os.path.isabs(params.get("container_tmp_dir") or ""):
+        errors.append(
+            f"container_tmp_dir must be an absolute path: {params.get('container_tmp_dir')!r}"
+        )
+    needed = params.get("container_free_needed")
+    if needed is not None and needed < 0:
+        errors.append(f"container_free_needed must be 0 or more, not {needed}")
+    return errors
+
+
+def end_sessions(params: dict, application_name: str, cwd: str) -> None:
+    """Terminate the sessions of an interrupted pg_dump (they hold ACCESS SHARE locks), so it
+    ends in the container too. ``application_name`` is a generated token, safe in SQL."""
+    sql = (
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        f"WHERE application_name = '{application_name}'"
+    )
+    argv = container_wrapper(params)(
+        ["psql", "-X", "-A", "-t", f"--username={params['user']}",
+         f"--dbname={params['database']}", "-c", sql]
+    )  # fmt: skip
+    with contextlib.suppress(OSError):  # best effort: they end with pg_dump at the latest
+        run_captured(ChildProcesses(), argv, cwd)
 
 
 def _now() -> datetime.datetime:
@@ -243,7 +414,7 @@ def write_archive(module: AnsibleModule, dump_cmd: list[str], verify_cmd: list[s
     """Dump into a temporary file, verify it, rename it to dest. Raises ArchiveError."""
     params = module.params
     dest = params["dest"]
-    mode = int(params["mode"], 8) if isinstance(params["mode"], str) else params["mode"]
+    mode = file_mode(params)
     directory = os.path.dirname(dest) or "."
     tmp = temp_path_for(dest, f"{os.getpid()}-{secrets.token_hex(4)}")
     children = ChildProcesses()
@@ -304,27 +475,209 @@ def write_archive(module: AnsibleModule, dump_cmd: list[str], verify_cmd: list[s
     }
 
 
+def file_mode(params: dict) -> int:
+    return int(params["mode"], 8) if isinstance(params["mode"], str) else params["mode"]
+
+
+def check_container_space(
+    children: ChildProcesses, wrap: Callable, params: dict, result: dict
+) -> None:
+    """Fill RV(container_free) and RV(container_needed); raise when the room is too small."""
+    cwd = params["project_src"]
+    needed = params.get("container_free_needed")
+    if needed is None:
+        rc, out, err = run_captured(
+            children, wrap(database_size_argv(params["database"], params["user"])), cwd
+        )
+        try:
+            needed = int(out.strip()) if rc == 0 else None
+        except ValueError:
+            needed = None
+        if needed is None:
+            raise ArchiveError(f"could not read pg_database_size (exit {rc}): {err or out}")
+    tmp_dir = params["container_tmp_dir"]
+    free = container_free_bytes(children, wrap, tmp_dir, cwd)
+    result.update(container_free=free, container_needed=needed)
+    if free < needed:
+        raise ArchiveError(
+            f"{tmp_dir} in the {params['service']} container has {free} bytes free, but "
+            f"{needed} are needed (container_free_needed, by default pg_database_size). Free "
+            f"space there or set container_tmp_dir to a directory with room, e.g. on a volume"
+        )
+
+
+class _ReadBack(threading.Thread):
+    """The container's read-back of a directory archive, while it is copied out."""
+
+    def __init__(self, children: ChildProcesses, wrap: Callable, archive: str, cwd: str) -> None:
+        super().__init__(daemon=True)
+        self.args = (children, wrap, archive, cwd)
+        self.error: Optional[BaseException] = None
+
+    def run(self) -> None:
+        try:
+            read_back(*self.args)
+        except BaseException as error:  # reported by the main thread
+            self.error = error
+
+
+def copy_out(
+    children: ChildProcesses,
+    wrap: Callable,
+    container_dir: str,
+    names: list[str],
+    tmp: str,
+    mode: int,
+    cwd: str,
+) -> dict:
+    """``tar -cf -`` of the container's archive, unpacked into ``tmp`` with every file hashed."""
+    with tempfile.TemporaryFile() as err:
+        proc = children.start(
+            wrap(tar_out_argv(container_dir, names)),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,
+            cwd=cwd,
+        )
+        try:
+            sums = unpack_tar_stream(proc.stdout, tmp, mode)
+            for _ in iter(lambda: proc.stdout.read(CHUNK_SIZE), b""):
+                pass  # tar pads its last record; let it finish writing
+        finally:
+            proc.stdout.close()
+        rc = proc.wait()
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace").strip()
+    if rc != 0:
+        raise ArchiveError(f"tar in the container failed (exit {rc}): {stderr}")
+    return sums
+
+
+def write_directory(module: AnsibleModule, result: dict) -> dict:
+    """pg_dump -Fd -j N in the container, read back and hashed there, copied out and hashed in
+    the same pass, manifest, fsync, rename to dest. Raises ArchiveError."""
+    params = module.params
+    dest = params["dest"]
+    mode = file_mode(params)
+    cwd = params["project_src"]
+    wrap = container_wrapper(params)
+    children = ChildProcesses()
+    started = _now()
+    clock = time.monotonic()
+    container_dir = None
+    tmp = None
+    dumping = False
+    try:
+        container_dir = make_container_dir(
+            children, wrap, params["container_tmp_dir"], "pg_dump", cwd
+        )
+        application_name = f"{CONTAINER_TEMP_PREFIX.strip('.')}pg_dump-{secrets.token_hex(8)}"
+        dump_cmd, verify_cmd = build_commands(params, container_dir, application_name)
+        result.update(cmd=dump_cmd, verify_cmd=verify_cmd, container_tmp=container_dir)
+        dumping = True
+        rc, _, dump_stderr = run_captured(children, dump_cmd, cwd)
+        dumping = False
+        if rc != 0:
+            raise ArchiveError(f"pg_dump failed (exit {rc}): {dump_stderr}")
+        rc, out, err = run_captured(children, wrap(listing_argv(container_dir)), cwd)
+        if rc != 0:
+            raise ArchiveError(f"could not list pg_dump's directory (exit {rc}): {err}")
+        sizes = parse_listing(out)
+        names = sorted(sizes)
+        rc, out, err = run_captured(children, wrap(sha256sum_argv(container_dir, names)), cwd)
+        if rc != 0:
+            raise ArchiveError(f"sha256sum in the container failed (exit {rc}): {err}")
+        sums = parse_sha256sum(out, container_dir)
+        if sorted(sums) != names:
+            raise ArchiveError("sha256sum did not report every file of pg_dump's directory")
+        expected = {name: FileSum(sums[name], sizes[name]) for name in names}
+        reader = None
+        if params["verify"] == "file":
+            read_back(children, wrap, container_dir, cwd)
+        elif params["verify"] == "stream":
+            reader = _ReadBack(children, wrap, container_dir, cwd)
+            reader.start()
+        tmp = temp_path_for(dest, f"{os.getpid()}-{secrets.token_hex(4)}")
+        os.mkdir(tmp, DIR_MODE)
+        os.chmod(tmp, DIR_MODE)  # the umask must not widen or narrow it
+        copied = copy_out(children, wrap, container_dir, names, tmp, mode, cwd)
+        if reader is not None:
+            reader.join()
+            if reader.error is not None:
+                raise reader.error
+        problems = manifest_problems(expected, copied)
+        if problems:
+            raise ArchiveError(f"the copy differs from pg_dump's files: {'; '.join(problems)}")
+        problems = manifest_problems(expected, hash_files(tmp, names))
+        if problems:
+            raise ArchiveError(f"the files on disk differ from pg_dump's: {'; '.join(problems)}")
+        manifest = build_manifest(expected)
+        write_file(tmp, MANIFEST_NAME, manifest, mode)
+        fsync_path(tmp)
+        if os.path.lexists(dest):
+            raise ArchiveError(f"{dest} appeared while the dump ran; it was left alone")
+        os.rename(tmp, dest)
+        tmp = None
+        fsync_directory(os.path.dirname(dest) or ".")
+    except BaseException:
+        children.kill_all()
+        with signals_ignored():
+            if dumping:  # ending docker compose exec does not end pg_dump in the container
+                end_sessions(params, application_name, cwd)
+            if tmp is not None:
+                shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        if container_dir is not None:
+            with signals_ignored():
+                warning = remove_container_dir(ChildProcesses(), wrap, container_dir, cwd)
+            if warning:
+                module.warn(warning)
+    return {
+        "sha256": hashlib.sha256(manifest).hexdigest(),
+        "size": sum(sizes.values()),
+        "files": len(names),
+        "manifest": os.path.join(dest, MANIFEST_NAME),
+        "verified": params["verify"],
+        "start": started.isoformat(),
+        "end": _now().isoformat(),
+        "duration": round(time.monotonic() - clock, 3),
+        "stderr": dump_stderr,
+    }
+
+
 def main() -> None:
     argument_spec = compose_argument_spec()
     argument_spec.update(
         database={"type": "str", "required": True},
         user={"type": "str", "required": True},
         dest={"type": "path", "required": True},
+        format={"type": "str", "default": "custom", "choices": ["custom", "directory"]},
+        jobs={"type": "int", "default": 1},
+        container_tmp_dir={"type": "path", "default": "/tmp"},
+        container_free_needed={"type": "int"},
         compression={"type": "str"},
         extra_args={"type": "list", "elements": "str", "default": []},
         verify={"type": "str", "default": "stream", "choices": ["stream", "file", "none"]},
         mode={"type": "raw", "default": "0600"},
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    dump_cmd, verify_cmd = build_commands(module.params)
-    dest = module.params["dest"]
+    module = ArchiveModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    dest = params["dest"]
     result = {
         "changed": False,
         "path": dest,
-        "cmd": dump_cmd,
-        "verify_cmd": verify_cmd,
+        "format": params["format"],
+        "jobs": params["jobs"],
+        "cmd": [],
+        "verify_cmd": [],
         "stderr": "",
     }
+    errors = option_errors(params)
+    if errors:
+        module.fail_json(msg="; ".join(errors), **result)
+    dump_cmd, verify_cmd = build_commands(params)
+    result.update(cmd=dump_cmd, verify_cmd=verify_cmd)
 
     directory = os.path.dirname(dest) or "."
     if os.path.lexists(dest):
@@ -334,21 +687,23 @@ def main() -> None:
             module.warn(f"{directory} does not exist; the real run would fail unless it is created")
         else:
             module.fail_json(msg=f"the directory {directory} does not exist", **result)
-    if module.check_mode:
-        result["changed"] = True
-        module.exit_json(**result)
-
-    previous = {
-        sig: signal.signal(sig, _raise_interrupted)
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    }
-    try:
-        result.update(write_archive(module, dump_cmd, verify_cmd))
-    except (ArchiveError, Interrupted, OSError) as error:
-        module.fail_json(msg=f"no backup was written: {error}", **result)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    directory_format = params["format"] == "directory"
+    with signals_raise_interrupted():
+        try:
+            if directory_format:
+                check_container_space(ChildProcesses(), container_wrapper(params), params, result)
+        except (ArchiveError, Interrupted, OSError) as error:
+            module.fail_json(msg=f"no backup was started: {error}", **result)
+        if module.check_mode:
+            result["changed"] = True
+            module.exit_json(**result)
+        try:
+            if directory_format:
+                result.update(write_directory(module, result))
+            else:
+                result.update(write_archive(module, dump_cmd, verify_cmd))
+        except (ArchiveError, Interrupted, OSError) as error:
+            module.fail_json(msg=f"no backup was written: {error}", **result)
     result["changed"] = True
     module.exit_json(**result)
 

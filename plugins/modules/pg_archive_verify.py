@@ -17,7 +17,13 @@ description:
   - pg_restore runs in the database container (O(runner=compose), so it has the server's version)
     or on the managed host (O(runner=local), for the direct mode of the
     P(accreditrack.ops.backup#role) role).
-  - Never changes anything.
+  - A directory archive (O(path) is a directory written by M(accreditrack.ops.compose_pg_dump)
+    with C(format=directory)) is checked file by file; the sha256 of its C(manifest.json) must
+    equal O(sha256), and every file must be listed there with its size and sha256 (a missing,
+    changed or extra file fails). With O(runner=compose) the files are hashed while they are
+    copied into a fresh temporary directory of the container (in O(container_tmp_dir), removed
+    afterwards); then C(pg_restore --list) and C(pg_restore --file=/dev/null) read it whole.
+  - Never changes anything (a temporary copy in the container is removed again).
   - Why a module? C(ansible.builtin.command) cannot feed a binary file into a process's stdin,
     and C(ansible.builtin.stat) checksums in a separate pass.
 extends_documentation_fragment:
@@ -25,12 +31,13 @@ extends_documentation_fragment:
 options:
   path:
     description:
-      - The archive (custom format) to check.
+      - The archive to check, a custom-format file or a directory archive with its C(manifest.json).
     type: path
     required: true
   sha256:
     description:
       - The expected sha256 (for example from the backup's metadata). Default is to report it only.
+      - For a directory archive, the sha256 of its C(manifest.json).
     type: str
   runner:
     description:
@@ -44,6 +51,12 @@ options:
       - The pg_restore executable (inside the container or on the host).
     type: str
     default: pg_restore
+  container_tmp_dir:
+    description:
+      - A directory archive with O(runner=compose) is copied into a fresh directory in this
+        directory of the container (it must have room for the archive).
+    type: path
+    default: /tmp
   project_src:
     description:
       - The Compose project directory. Required with O(runner=compose).
@@ -52,7 +65,9 @@ options:
 attributes:
   check_mode:
     support: full
-    description: Only reads; runs the same in check mode.
+    description:
+      - Only reads (a directory archive's temporary copy in the container is removed again).
+      - Runs the same in check mode.
   diff_mode:
     support: none
     description: Nothing changes, so there is nothing to show.
@@ -73,6 +88,12 @@ EXAMPLES = r"""
     path: /var/backups/accreditrack/accreditrack_20260101T000000Z.dump
     sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 
+- name: Recheck a directory backup, file by file
+  accreditrack.ops.pg_archive_verify:
+    project_src: /srv/accreditrack
+    path: /var/backups/accreditrack/accreditrack_20260101T000000Z.dir
+    sha256: 2dc4677073a089ec2014a11b5d679cd7ea253d632adc6813327ebd88a52ce39f  # of manifest.json
+
 - name: With the host's pg_restore
   accreditrack.ops.pg_archive_verify:
     runner: local
@@ -87,15 +108,25 @@ path:
   type: str
   sample: /var/backups/accreditrack/accreditrack_20260101T000000Z.dump
 sha256:
-  description: sha256 of the archive as read.
+  description: sha256 of the archive as read (of the C(manifest.json) of a directory archive).
   returned: when the file could be read
   type: str
   sample: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
 size:
-  description: Size in bytes.
+  description: Size in bytes (of the files a directory archive's manifest lists).
   returned: when the file could be read
   type: int
   sample: 104857
+format:
+  description: V(custom) (a file) or V(directory).
+  returned: always
+  type: str
+  sample: custom
+files:
+  description: The number of files a directory archive's manifest lists.
+  returned: when a directory archive matched its manifest
+  type: int
+  sample: 17
 cmd:
   description: The pg_restore command that read the archive.
   returned: always
@@ -111,23 +142,35 @@ stderr:
 """
 
 import os
+from typing import Optional
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
+    ArchiveError,
+    ArchiveModule,
     ChildProcesses,
+    Interrupted,
     compose_argument_spec,
     compose_base_argv,
     compose_exec_argv,
     pg_restore_verify_argv,
+    signals_ignored,
+    signals_raise_interrupted,
     stream_from_file,
+)
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive import (
+    CONTAINER_TEMP_PREFIX,
+    check_directory,
+    read_back,
+    remove_container_dir,
+    stage_in_container,
 )
 
 
-def verify_command(params: dict) -> list[str]:
-    """The argv of the pg_restore that reads the archive."""
-    reader = pg_restore_verify_argv(params.get("pg_restore") or "pg_restore")
+def container_wrapper(params: dict):
+    """Turns a command into the argv that runs it: as it is (runner local) or in the container."""
     if params.get("runner") == "local":
-        return reader
+        return list
     base = compose_base_argv(
         params["project_src"],
         params.get("project_name"),
@@ -135,7 +178,48 @@ def verify_command(params: dict) -> list[str]:
         params.get("env_files") or (),
         params.get("docker_cli") or "docker",
     )
-    return compose_exec_argv(base, params.get("service") or "db", reader)
+    service = params.get("service") or "db"
+    return lambda command: compose_exec_argv(base, service, command)
+
+
+def verify_command(params: dict, archive: Optional[str] = None) -> list[str]:
+    """The argv of the pg_restore that reads the archive (stdin, or the directory ``archive``)."""
+    reader = pg_restore_verify_argv(params.get("pg_restore") or "pg_restore", archive)
+    return container_wrapper(params)(reader)
+
+
+def verify_directory(module: AnsibleModule, result: dict) -> None:
+    """Check a directory archive against its manifest and read it back whole."""
+    params = module.params
+    path = params["path"]
+    expected = (params.get("sha256") or "").strip().lower() or None
+    executable = params.get("pg_restore") or "pg_restore"
+    children = ChildProcesses()
+    wrap = container_wrapper(params)
+    cwd = params.get("project_src") or None
+    if params["runner"] == "local":
+        sha, files = check_directory(path, expected)
+        result.update(sha256=sha, files=len(files), size=sum(f.size for f in files.values()))
+        result["cmd"] = read_back(children, wrap, path, cwd, executable)[-1]
+        return
+    parent = params["container_tmp_dir"]
+    result["cmd"] = verify_command(params, f"{parent.rstrip('/')}/{CONTAINER_TEMP_PREFIX}verify.X")
+    target = None
+    try:
+        sha, files, target = stage_in_container(
+            children, wrap, path, expected, parent, "verify", cwd
+        )
+        result.update(sha256=sha, files=len(files), size=sum(f.size for f in files.values()))
+        result["cmd"] = read_back(children, wrap, target, cwd, executable)[-1]
+    except BaseException:
+        children.kill_all()
+        raise
+    finally:
+        if target is not None:
+            with signals_ignored():
+                warning = remove_container_dir(ChildProcesses(), wrap, target, cwd)
+            if warning:
+                module.warn(warning)
 
 
 def main() -> None:
@@ -146,15 +230,26 @@ def main() -> None:
         sha256={"type": "str"},
         runner={"type": "str", "default": "compose", "choices": ["compose", "local"]},
         pg_restore={"type": "str", "default": "pg_restore"},
+        container_tmp_dir={"type": "path", "default": "/tmp"},
     )
-    module = AnsibleModule(
+    module = ArchiveModule(
         argument_spec=argument_spec,
         supports_check_mode=True,
         required_if=[("runner", "compose", ["project_src"])],
     )
     path = module.params["path"]
+    if os.path.isdir(path):
+        result = {"changed": False, "path": path, "format": "directory", "cmd": []}
+        if not os.path.isabs(module.params["container_tmp_dir"]):
+            module.fail_json(msg="container_tmp_dir must be an absolute path", **result)
+        with signals_raise_interrupted():
+            try:
+                verify_directory(module, result)
+            except (ArchiveError, Interrupted, OSError) as error:
+                module.fail_json(msg=f"{path} failed verification: {error}", **result)
+        module.exit_json(**result)
     cmd = verify_command(module.params)
-    result = {"changed": False, "path": path, "cmd": cmd}
+    result = {"changed": False, "path": path, "format": "custom", "cmd": cmd}
     if not os.path.isfile(path):
         module.fail_json(msg=f"{path} does not exist or is not a file", **result)
     try:

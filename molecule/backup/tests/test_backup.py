@@ -198,3 +198,82 @@ def test_direct_mode_with_the_servers_major_version(results):
     for name in (path, direct["metadata_path"]):
         with open(name, "rb") as handle:
             assert password not in handle.read()
+
+
+def test_directory_backup_is_0700_with_0600_files_and_matches_its_manifest(results):
+    directory = results["directory"]
+    path = directory["path"]
+    assert path.endswith(".dir")
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o700
+    with open(directory["metadata_path"], encoding="utf-8") as handle:
+        meta = json.load(handle)
+    manifest_path = os.path.join(path, "manifest.json")
+    assert meta["sha256"] == sha256(manifest_path) == directory["sha256"]
+    assert (meta["format"], meta["jobs"], meta["archive"]) == (
+        "directory",
+        2,
+        os.path.basename(path),
+    )
+    with open(manifest_path, encoding="utf-8") as handle:
+        files = json.load(handle)["files"]
+    assert sorted(os.listdir(path)) == sorted([*files, "manifest.json"])
+    assert "toc.dat" in files
+    for name, entry in files.items():
+        full = os.path.join(path, name)
+        assert stat.S_IMODE(os.stat(full).st_mode) == 0o600, name
+        assert (sha256(full), os.path.getsize(full)) == (entry["sha256"], entry["size"]), name
+    assert meta["size"] == sum(entry["size"] for entry in files.values())
+    password = stack.env_value("POSTGRES_PASSWORD").encode()
+    for name in [*files, "manifest.json"]:
+        with open(os.path.join(path, name), "rb") as handle:
+            assert password not in handle.read(), name
+
+
+def test_directory_backup_restores_into_a_scratch_database_with_equal_row_counts(host, results):
+    """pg_restore -j 2 of a copy of the directory, made in the container by tar (as its user)."""
+    user = stack.env_value("POSTGRES_USER")
+    path = results["directory"]["path"]
+    target = "/tmp/ats_scratch_dir"
+    psql_db(host, "postgres", f'DROP DATABASE IF EXISTS "{SCRATCH}"')
+    psql_db(host, "postgres", f'CREATE DATABASE "{SCRATCH}"')
+    try:
+        assert stack.compose(host, "exec", "-T", "db", "mkdir", "-p", target).rc == 0
+        copy_in = shlex.join(
+            stack.compose_argv("exec", "-T", "db", "tar", "-C", target, "-xf", "-")
+        )
+        result = host.run(f"tar -C {shlex.quote(path)} -cf - . | {copy_in}")
+        assert result.rc == 0, result.stderr
+        result = stack.compose(
+            host, "exec", "-T", "db", "pg_restore", "--no-owner", "--exit-on-error", "--jobs=2",
+            "-U", user, "-d", SCRATCH, target,
+        )  # fmt: skip
+        assert result.rc == 0, result.stderr
+        counts = json.loads(psql_db(host, SCRATCH, COUNT_SQL)[0])
+    finally:
+        stack.compose(host, "exec", "-T", "db", "rm", "-rf", target)
+        psql_db(host, "postgres", f'DROP DATABASE IF EXISTS "{SCRATCH}"')
+    assert counts == results["counts_directory"]
+    assert counts["accounts_organization"] >= 500
+
+
+def test_damaged_directory_copies_failed_verification(results):
+    truncated, toc, consistent = results["directory_damaged"]
+    assert "does not match its manifest" in truncated
+    assert "toc.dat has sha256" in toc
+    assert "not complete and readable" in consistent
+
+
+def test_directory_retention_pruned_the_older_directory_and_swept_orphans(results):
+    directory = results["directory"]
+    assert directory["pruned"] == [
+        os.path.join(os.path.dirname(directory["path"]), "accreditrack_20200101T000000Z.dir")
+    ]
+    assert "/tmp/.accreditrack-ops-pg_dump.atsorphan" in directory["swept"]
+    assert sorted(os.listdir(os.path.dirname(directory["path"]))) == sorted(
+        [os.path.basename(directory["path"]), os.path.basename(directory["metadata_path"])]
+    )
+
+
+def test_directory_backup_restore_brought_the_state_back(results):
+    assert results["directory_restore"]["path"] == results["directory"]["path"]
+    assert results["counts_after_directory_restore"] == results["counts_directory"]
