@@ -14,10 +14,18 @@ Brings up the example stack's db service as its own Compose project, fills it wi
   controller's start-up, a fixed cost of about a second that any task pays)
 
 and prints each time and the ratio module/bare (goal: <= 1.10). The order alternates per round.
+Then the directory format with 2 jobs, alternating too (``--no-directory`` skips it):
+
+* bare_dir:   ``docker compose exec -T db pg_dump -Fd -j 2 -f DIR``
+              + ``docker compose cp db:DIR HOSTDIR`` (+ ``rm -rf DIR`` in the container)
+* module_dir: compose_pg_dump with ``format: directory, jobs: 2`` run as Ansible runs it (free-space
+  check, dump in the container, read back there while tar streams it out, sha256 of every file on
+  both sides, manifest, fsync, rename)
 Everything is removed afterwards (containers, volume, archives) unless --keep is given.
 
 Run from the repository root after ``source scripts/lib.sh``:
-    python3 bench/backup_bench.py [--scale 70] [--rounds 2]
+    python3 bench/backup_bench.py [--scale 70] [--rounds 2] [--no-directory]
+(``--scale 1 --rounds 1`` checks that it works in a minute.)
 """
 
 from __future__ import annotations
@@ -69,6 +77,16 @@ def bare_dump(env_file: str, user: str, db: str, dest: str) -> float:
     return time.monotonic() - start
 
 
+def bare_dir_dump(env_file: str, user: str, db: str, dest: str) -> float:
+    inside = f"/tmp/bench_dir_{os.getpid()}"
+    start = time.monotonic()
+    run(compose(env_file, "exec", "-T", "db", "pg_dump", "-Fd", "-j", "2", *COMPRESSION,
+                "-U", user, "-d", db, "-f", inside))  # fmt: skip
+    run(compose(env_file, "cp", f"db:{inside}", dest), capture_output=True)
+    run(compose(env_file, "exec", "-T", "db", "rm", "-rf", inside))
+    return time.monotonic() - start
+
+
 def module_dump(env_file: str, user: str, db: str, dest: str) -> tuple[float, dict]:
     args = {
         "project_src": os.path.join(ROOT, "example"),
@@ -92,7 +110,9 @@ def module_dump(env_file: str, user: str, db: str, dest: str) -> tuple[float, di
     return elapsed, result
 
 
-def module_direct(env_file: str, user: str, db: str, dest: str) -> tuple[float, dict]:
+def module_direct(
+    env_file: str, user: str, db: str, dest: str, directory: bool = False
+) -> tuple[float, dict]:
     """The module's own work, without Ansible's controller (run as Ansible runs it on the host)."""
     args = {
         "ANSIBLE_MODULE_ARGS": {
@@ -102,6 +122,7 @@ def module_direct(env_file: str, user: str, db: str, dest: str) -> tuple[float, 
             "database": db,
             "user": user,
             "dest": dest,
+            **({"format": "directory", "jobs": 2} if directory else {}),
         }
     }
     if COMPRESSION:
@@ -123,6 +144,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2, help="measurements of each, alternating")
     parser.add_argument("--keep", action="store_true", help="keep the stack and the archives")
     parser.add_argument("--compression", help="pg_dump --compress value for both, e.g. lz4")
+    parser.add_argument(
+        "--no-directory", action="store_true", help="skip the directory format (-Fd -j 2)"
+    )
     opts = parser.parse_args()
     if opts.compression:
         COMPRESSION.append(f"--compress={opts.compression}")
@@ -200,6 +224,8 @@ def main() -> int:
             f"(ratio {low['direct'] / low['bare']:.3f}), through ansible {low['ansible']:.2f} s "
             f"(ratio {low['ansible'] / low['bare']:.3f})"
         )
+        if not opts.no_directory:
+            directory_rounds(opts, env_file, user, db, work)
         return 0
     finally:
         if not opts.keep:
@@ -208,6 +234,39 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
         else:
             print(f"[bench] kept the project {PROJECT} and {work}")
+
+
+def directory_rounds(opts, env_file: str, user: str, db: str, work: str) -> None:
+    """The directory format with 2 jobs: module vs bare pg_dump -Fd -j 2 + docker compose cp."""
+    times: dict[str, list[float]] = {"bare_dir": [], "module_dir": []}
+    for i in range(opts.rounds):
+        paths = {name: os.path.join(work, f"{name}{i}.dir") for name in times}
+        order = ["bare_dir", "module_dir"] if i % 2 == 0 else ["module_dir", "bare_dir"]
+        for name in order:
+            if name == "bare_dir":
+                times[name].append(bare_dir_dump(env_file, user, db, paths[name]))
+                continue
+            elapsed, result = module_direct(env_file, user, db, paths[name], directory=True)
+            times[name].append(elapsed)
+            assert result.get("format") == "directory" and len(result["sha256"]) == 64, result
+        size = sum(
+            os.path.getsize(os.path.join(paths["bare_dir"], name))
+            for name in os.listdir(paths["bare_dir"])
+        )
+        notes = ", ".join(f"{name} {times[name][-1]:.2f} s" for name in order)
+        print(f"[bench] directory round {i + 1}: {notes} ({size / 1e6:.1f} MB)", flush=True)
+        if not opts.keep:
+            for path in paths.values():
+                shutil.rmtree(path)
+    bare = statistics.median(times["bare_dir"])
+    module = statistics.median(times["module_dir"])
+    print(f"[bench] median bare `pg_dump -Fd -j 2 -f dir` + `docker compose cp`: {bare:.2f} s")
+    print(f"[bench] median compose_pg_dump format=directory jobs=2: {module:.2f} s")
+    low_bare, low_module = min(times["bare_dir"]), min(times["module_dir"])
+    print(
+        f"[bench] directory ratio module/bare {module / bare:.3f} (goal <= 1.10); fastest "
+        f"rounds {low_module:.2f} s / {low_bare:.2f} s = {low_module / low_bare:.3f}"
+    )
 
 
 if __name__ == "__main__":
