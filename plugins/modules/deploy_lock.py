@@ -20,6 +20,11 @@ description:
   - A lock is stale when it is older than O(stale_after) seconds, or when its owner ran on this
     same host and its process (C(owner.pid)) is gone. A stale lock is reported; it is replaced
     only with O(break_stale=true).
+  - A lock left by a run whose host became unreachable is neither old nor provably gone. The
+    operator breaks it with O(break_run_id) set to the run id the error message names - the lock is
+    removed only if that run still holds it (a lock another run has taken since is never
+    removed), reported in RV(broken) and as a warning (whose lock, since when, stale or not), and
+    then taken by this run.
   - With O(state=absent), removes the lock file only if it belongs to O(run_id); a lock held by
     another run is left alone and reported as a warning.
   - Taking the lock again with the same O(run_id) succeeds without change (idempotent).
@@ -53,6 +58,15 @@ options:
     description: Replace a stale lock (it is reported). A lock that is not stale is never replaced.
     type: bool
     default: false
+  break_run_id:
+    description:
+      - Break the lock of this run (the run id the failure message names), stale or not, then take
+        the lock. Fails, removing nothing, when the lock is held by any other run. When no lock is
+        found, the lock is simply taken (a warning says there was nothing to break).
+      - For a run that cannot release its lock any more (its controller crashed, its host is
+        unreachable). Make sure that run is really gone first.
+    type: str
+    default: ""
 attributes:
   check_mode:
     support: full
@@ -114,10 +128,20 @@ stale:
   type: str
   sample: ""
 broken:
-  description: The stale lock that was replaced with O(break_stale=true).
-  returned: when a stale lock was replaced
+  description:
+    - The lock that was removed (in check mode, would be) - with O(break_stale=true) or
+      O(break_run_id) - as it was in the lock file, plus C(broken_at) (UTC), C(broken_by) (this
+      run's id), C(reason) and C(stale) (why it was stale, V("") when it was not).
+  returned: when a lock was broken
   type: dict
-  sample: {}
+  sample:
+    run_id: 20261124T141800Z-4711
+    since: "2026-11-24T14:18:00Z"
+    owner: {user: alice, controller: laptop, pid: 4711}
+    broken_at: "2026-11-24T16:02:11Z"
+    broken_by: 20261124T160210Z-99
+    reason: break_run_id
+    stale: ""
 lock_file:
   description: The lock file.
   returned: always
@@ -125,6 +149,7 @@ lock_file:
   sample: /var/lib/accreditrack-ops/locks/accreditrack.lock
 """
 
+import contextlib
 import json
 import os
 import socket
@@ -198,6 +223,77 @@ def create_exclusive(path: str, content: dict[str, Any]) -> bool:
     return True
 
 
+def utc(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def same_lock(one: Optional[dict[str, Any]], other: Optional[dict[str, Any]]) -> bool:
+    """Whether two readings of a lock file are the same lock (run and time taken)."""
+    if one is None or other is None:
+        return False
+    keys = ("run_id", "since_epoch")
+    return all(one.get(key) == other.get(key) for key in keys)
+
+
+def remove_if_unchanged(path: str, holder: dict[str, Any]) -> Optional[bool]:
+    """Remove the lock file if it still is the lock `holder` that was read.
+
+    The file is first moved aside (of two runs breaking the same lock, one rename wins), then the
+    moved file is read again: if another run took the lock in between, it is put back. True when
+    removed, False when the lock changed (left in place), None when there was no file any more.
+    """
+    # ".stale.": the name the lock_check scenario looks for leftovers by.
+    aside = f"{path}.stale.{os.getpid()}"
+    try:
+        os.rename(path, aside)
+    except FileNotFoundError:
+        return None
+    if same_lock(read_lock(aside), holder):
+        os.unlink(aside)
+        return True
+    with contextlib.suppress(FileExistsError):
+        os.link(aside, path)  # put it back, unless yet another lock appeared meanwhile
+    os.unlink(aside)
+    return False
+
+
+def break_reason(holder: dict[str, Any], stale: str, p: dict[str, Any]) -> str:
+    """Why this run may remove `holder` ('' when it may not)."""
+    if p["break_run_id"] and holder.get("run_id") == p["break_run_id"]:
+        return "break_run_id"
+    if stale and p["break_stale"]:
+        return "break_stale"
+    return ""
+
+
+def held_message(path: str, holder: dict[str, Any], stale: str, p: dict[str, Any]) -> str:
+    """The failure message for a lock this run may not remove: who holds it, how to get past it."""
+    run_id = holder.get("run_id")
+    if p["break_run_id"]:
+        text = (
+            f"Refusing to break the deploy lock {path}: it is held by {describe(holder)}, "
+            f"not by run {p['break_run_id']} (break_run_id). Another run may have taken it since; "
+            "nothing was removed."
+        )
+    elif stale:
+        text = (
+            f"A stale deploy lock {path} is in the way ({stale}): {describe(holder)}. "
+            "Check that this deploy is really gone, then run again with "
+            "lock_check_break_stale_lock=true (break_stale) to replace it"
+        )
+        text += f", or with break_run_id={run_id}." if run_id else "."
+        return text
+    else:
+        text = f"Another deploy holds the lock {path}: {describe(holder)}. Wait until it is done."
+    if run_id:
+        return (
+            f"{text} If you are sure run {run_id} is gone (its controller stopped, its host is "
+            f"unreachable), break its lock and go on with break_run_id={run_id}: only a lock "
+            "that run still holds is removed."
+        )
+    return f"{text} The lock file names no run: if no deploy runs, remove that file by hand."
+
+
 def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
     p = module.params
     path = p["path"]
@@ -207,15 +303,20 @@ def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
         "run_id": p["run_id"],
         "owner": p["owner"],
         "host": hostname,
-        "since": datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "since": utc(now),
         "since_epoch": int(now),
     }
     directory = os.path.dirname(path)
     if not module.check_mode and directory and not os.path.isdir(directory):
         os.makedirs(directory, 0o700, exist_ok=True)
-    for _attempt in range(2):
+    for _attempt in range(3):
         holder = read_lock(path)
         if holder is None:
+            if p["break_run_id"] and "broken" not in result:
+                module.warn(
+                    f"no deploy lock of run {p['break_run_id']} to break (break_run_id): "
+                    f"{path} does not exist"
+                )
             if module.check_mode:
                 result.update(changed=True, msg=f"would take the deploy lock {path}")
                 return
@@ -233,35 +334,23 @@ def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
             continue
         stale = staleness(holder, mtime, now, p["stale_after"], hostname)
         result["stale"] = stale
-        if not stale:
-            module.fail_json(
-                msg=(
-                    f"Another deploy holds the lock {path}: {describe(holder)}. Wait until it has "
-                    "finished. If you are sure it is no longer running, remove that file by hand."
-                ),
-                **result,
-            )
-        if not p["break_stale"]:
-            module.fail_json(
-                msg=(
-                    f"A stale deploy lock {path} is in the way ({stale}): {describe(holder)}. "
-                    "Check that this deploy is really gone, then run again with "
-                    "lock_check_break_stale_lock=true (break_stale) to replace it."
-                ),
-                **result,
-            )
+        reason = break_reason(holder, stale, p)
+        if not reason:
+            module.fail_json(msg=held_message(path, holder, stale, p), **result)
+        broken = dict(holder, broken_at=utc(time.time()), broken_by=p["run_id"])
+        broken.update(reason=reason, stale=stale)
+        note = f" ({stale})" if stale else " (not stale)"
         if module.check_mode:
-            result.update(changed=True, msg=f"would replace the stale lock ({stale})")
+            result.update(
+                changed=True, broken=broken, msg=f"would break the lock of {describe(holder)}{note}"
+            )
             return
-        # Move the stale file aside first: of two runs breaking the same lock, one rename wins.
-        aside = f"{path}.stale.{os.getpid()}"
-        try:
-            os.rename(path, aside)
-        except FileNotFoundError:
-            continue
-        os.unlink(aside)
-        result["broken"] = holder
-        module.warn(f"replaced a stale deploy lock ({stale}): {describe(holder)}")
+        removed = remove_if_unchanged(path, holder)
+        if removed is False:
+            continue  # another run took the lock meanwhile: judge that one
+        if removed:
+            result["broken"] = broken
+            module.warn(f"broke the deploy lock {path} of {describe(holder)}{note} ({reason})")
     holder = read_lock(path)
     module.fail_json(
         msg=f"could not take the deploy lock {path}: {describe(holder or {})}", **result
@@ -295,6 +384,7 @@ def main() -> None:
             "owner": {"type": "dict", "default": {}},
             "stale_after": {"type": "int", "default": 7200},
             "break_stale": {"type": "bool", "default": False},
+            "break_run_id": {"type": "str", "default": ""},
         },
         supports_check_mode=True,
     )

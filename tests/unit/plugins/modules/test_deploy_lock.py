@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
 from ansible_collections.accreditrack.ops.plugins.modules import deploy_lock as dl
@@ -65,3 +66,134 @@ def test_describe_names_run_owner_host_pid_and_since():
     assert text == "run r1 of alice@laptop (pid 42), since 2026-11-24T14:00:00Z"
     assert dl.describe({}) == "an unreadable lock file"
     assert json.dumps(dl.describe({"run_id": "x"}))
+
+
+class Failed(Exception):
+    pass
+
+
+class FakeModule:
+    """What acquire() uses of AnsibleModule."""
+
+    def __init__(self, check_mode=False, **params):
+        self.params = {
+            "path": "",
+            "run_id": "mine",
+            "owner": {},
+            "stale_after": 7200,
+            "break_stale": False,
+            "break_run_id": "",
+        } | params
+        self.check_mode = check_mode
+        self.warnings: list[str] = []
+
+    def warn(self, text):
+        self.warnings.append(text)
+
+    def fail_json(self, **result):
+        raise Failed(result)
+
+
+def plant(path, run_id="gone-run", controller="elsewhere", age=0):
+    since = int(time.time() - age)
+    lock = {
+        "run_id": run_id,
+        "since": "2026-11-24T14:00:00Z",
+        "since_epoch": since,
+        "owner": {"user": "alice", "controller": controller, "pid": 42},
+    }
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(lock, handle)
+    return lock
+
+
+def acquire(path, check_mode=False, **params):
+    module = FakeModule(check_mode=check_mode, path=str(path), **params)
+    result = {"changed": False, "acquired": False, "holder": None, "stale": ""}
+    dl.acquire(module, result)
+    return result, module.warnings
+
+
+def test_a_held_lock_fails_naming_the_holder_and_how_to_break_it(tmp_path):
+    path = tmp_path / "p.lock"
+    planted = plant(path)
+    with pytest.raises(Failed) as failed:
+        acquire(path)
+    result = failed.value.args[0]
+    assert "Another deploy holds the lock" in result["msg"]
+    assert "run gone-run of alice@elsewhere (pid 42)" in result["msg"]
+    assert "break_run_id=gone-run" in result["msg"]
+    assert result["holder"] == planted
+    assert dl.read_lock(str(path)) == planted
+
+
+def test_break_run_id_of_another_run_is_refused_and_removes_nothing(tmp_path):
+    path = tmp_path / "p.lock"
+    planted = plant(path)
+    with pytest.raises(Failed) as failed:
+        acquire(path, break_run_id="someone-else")
+    msg = failed.value.args[0]["msg"]
+    assert msg.startswith(f"Refusing to break the deploy lock {path}: it is held by run gone-run")
+    assert "not by run someone-else" in msg
+    assert dl.read_lock(str(path)) == planted
+
+
+def test_break_run_id_of_the_holder_breaks_reports_and_takes_the_lock(tmp_path):
+    path = tmp_path / "p.lock"
+    planted = plant(path)
+    result, warnings = acquire(path, break_run_id="gone-run")
+    assert result["acquired"] is True and result["changed"] is True
+    assert dl.read_lock(str(path))["run_id"] == "mine"
+    broken = result["broken"]
+    assert {k: broken[k] for k in planted} == planted
+    assert broken["reason"] == "break_run_id" and broken["broken_by"] == "mine"
+    assert broken["stale"] == "" and broken["broken_at"].endswith("Z")
+    assert warnings == [
+        f"broke the deploy lock {path} of run gone-run of alice@elsewhere (pid 42), "
+        "since 2026-11-24T14:00:00Z (not stale) (break_run_id)"
+    ]
+    assert [name for name in os.listdir(tmp_path)] == ["p.lock"]
+
+
+def test_break_run_id_in_check_mode_removes_nothing(tmp_path):
+    path = tmp_path / "p.lock"
+    planted = plant(path)
+    result, _warnings = acquire(path, check_mode=True, break_run_id="gone-run")
+    assert result["changed"] is True and result["acquired"] is False
+    assert result["broken"]["run_id"] == "gone-run"
+    assert result["msg"].startswith("would break the lock of run gone-run")
+    assert dl.read_lock(str(path)) == planted
+
+
+def test_break_run_id_without_a_lock_takes_it_with_a_warning(tmp_path):
+    path = tmp_path / "p.lock"
+    result, warnings = acquire(path, break_run_id="gone-run")
+    assert result["acquired"] is True and "broken" not in result
+    assert warnings == [
+        f"no deploy lock of run gone-run to break (break_run_id): {path} does not exist"
+    ]
+
+
+def test_a_stale_lock_names_both_ways_out(tmp_path):
+    path = tmp_path / "p.lock"
+    plant(path, age=9000)
+    with pytest.raises(Failed) as failed:
+        acquire(path)
+    msg = failed.value.args[0]["msg"]
+    assert "lock_check_break_stale_lock=true (break_stale)" in msg
+    assert "or with break_run_id=gone-run." in msg
+    result, warnings = acquire(path, break_stale=True)
+    assert result["broken"]["reason"] == "break_stale"
+    assert result["broken"]["stale"].startswith("older than 7200s")
+    assert "older than 7200s" in warnings[0]
+
+
+def test_remove_if_unchanged_puts_back_a_lock_taken_meanwhile(tmp_path):
+    path = str(tmp_path / "p.lock")
+    read_before = plant(path, run_id="old")
+    newer = plant(path, run_id="new")  # another run broke "old" and took the lock after our read
+    assert dl.remove_if_unchanged(path, read_before) is False
+    assert dl.read_lock(path) == newer
+    assert dl.remove_if_unchanged(path, newer) is True
+    assert dl.remove_if_unchanged(path, newer) is None
+    assert os.listdir(tmp_path) == []
