@@ -131,10 +131,11 @@ def parse_listing(text: str) -> dict[str, int]:
     """Parse ``find DIR -mindepth 1 -printf '%y %s %P\\n'``: {name: size}; only plain files."""
     sizes = {}
     for line in text.splitlines():
-        kind, _, rest = line.partition(" ")
-        size, _, name = rest.partition(" ")
+        kind, size, name = [*line.split(" ", 2), "", ""][:3]
         if kind != "f":
             raise ArchiveError(f"pg_dump's directory holds {name!r}, which is not a regular file")
+        if not size.isdigit():
+            raise ArchiveError(f"unexpected listing line {line!r}")
         sizes[check_file_name(name)] = int(size)
     if "toc.dat" not in sizes:
         raise ArchiveError("pg_dump's directory holds no toc.dat")
@@ -146,7 +147,7 @@ def parse_sha256sum(text: str, directory: str) -> dict[str, str]:
     sums = {}
     prefix = directory.rstrip("/") + "/"
     for line in text.splitlines():
-        digest, _, path = line.partition("  ")
+        digest, path = [*line.split("  ", 1), ""][:2]
         if not _SHA256.match(digest) or not path.startswith(prefix):
             raise ArchiveError(f"unexpected sha256sum output: {line!r}")
         sums[check_file_name(path[len(prefix) :])] = digest
@@ -370,7 +371,7 @@ def remove_container_dir(
 ) -> Optional[str]:
     """Remove a temporary directory of the container; returns a warning when it stays."""
     try:
-        rc, _, err = run_captured(children, wrap(remove_argv(path)), cwd)
+        rc, _out, err = run_captured(children, wrap(remove_argv(path)), cwd)
     except OSError as error:
         rc, err = -1, str(error)
     if rc != 0:
@@ -431,7 +432,7 @@ def read_back(
         wrap(pg_restore_verify_argv(executable, archive)),
     ]
     for argv in commands:
-        rc, _, err = run_captured(children, argv, cwd)
+        rc, _out, err = run_captured(children, argv, cwd)
         if rc != 0:
             raise ArchiveError(
                 f"the directory archive is not complete and readable (pg_restore exit {rc}): {err}"

@@ -541,7 +541,7 @@ def copy_out(
         )
         try:
             sums = unpack_tar_stream(proc.stdout, tmp, mode)
-            for _ in iter(lambda: proc.stdout.read(CHUNK_SIZE), b""):
+            while proc.stdout.read(CHUNK_SIZE):
                 pass  # tar pads its last record; let it finish writing
         finally:
             proc.stdout.close()
@@ -575,7 +575,7 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
         dump_cmd, verify_cmd = build_commands(params, container_dir, application_name)
         result.update(cmd=dump_cmd, verify_cmd=verify_cmd, container_tmp=container_dir)
         dumping = True
-        rc, _, dump_stderr = run_captured(children, dump_cmd, cwd)
+        rc, _out, dump_stderr = run_captured(children, dump_cmd, cwd)
         dumping = False
         if rc != 0:
             raise ArchiveError(f"pg_dump failed (exit {rc}): {dump_stderr}")

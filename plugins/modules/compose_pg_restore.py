@@ -204,7 +204,7 @@ def restore_directory(module: AnsibleModule, result: dict) -> None:
         result.update(sha256=sha, size=sum(f.size for f in files.values()), files=len(files))
         result["cmd"] = restore_command(params, target)
         result["changed"] = True
-        rc, _, err = run_captured(children, result["cmd"], cwd)
+        rc, _out, err = run_captured(children, result["cmd"], cwd)
         result["stderr"] = err
         if rc != 0:
             raise ArchiveError(f"pg_restore failed (exit {rc}): {err}")

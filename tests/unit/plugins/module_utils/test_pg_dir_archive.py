@@ -186,6 +186,8 @@ def test_parse_listing_of_find():
         pytest.param("f 1 toc.dat\nl 4 link\n", "not a regular file", id="symlink"),
         pytest.param("f 1 toc.dat\nf 2 sub/x.dat\n", "not a plain file name", id="nested"),
         pytest.param("f 1 x.dat\n", "no toc.dat", id="no-toc"),
+        pytest.param("f 1 toc.dat\nf x 1.dat\n", "unexpected listing line", id="bad-size"),
+        pytest.param("f 1 toc.dat\nf\n", "unexpected listing line", id="short-line"),
     ],
 )
 def test_parse_listing_refuses(text, message):
