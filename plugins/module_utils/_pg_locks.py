@@ -483,9 +483,11 @@ def remedies(offenders: Sequence[Mapping[str, Any]], terminate_enabled: bool = F
             + "; ".join(sorted({item["why_not"] for item in untouched}))
             + "."
         )
-    advice.append(
-        "A larger lock_check_timeout waits longer for the sessions to go away by themselves."
-    )
+    if any(o.get("kind") == "session" for o in offenders):
+        # A prepared transaction never goes away by itself: waiting longer does not help.
+        advice.append(
+            "A larger lock_check_timeout waits longer for the sessions to go away by themselves."
+        )
     return advice
 
 

@@ -92,3 +92,42 @@ def test_direct_mode_reported_then_terminated_the_session(host, results):
     assert pid in direct["terminated"]
     assert direct["offenders"] == []
     assert stack.psql(host, f"SELECT count(*) FROM pg_stat_activity WHERE pid = {pid}") == ["0"]
+
+
+def test_prepared_transaction_reported_not_terminated_then_rolled_back(results):
+    prepared = results["prepared"]
+    row = next(line for line in prepared["msg"].splitlines() if "gid=ats_orphan" in line)
+    assert row.split()[:4] == ["-", "accreditrack", "gid=ats_orphan", "prepared"]
+    assert "RowExclusive public.accounts_member" in row
+    assert "prepared_transaction" in row
+    assert "in database accreditrack" in prepared["msg"]
+    assert "ROLLBACK PREPARED 'ats_orphan';" in prepared["msg"]
+    assert prepared["terminated"] == []
+    assert [item["gid"] for item in prepared["not_terminable"]] == ["ats_orphan"]
+    assert prepared["alive_after_role"] is True
+    assert prepared["after_rollback_offenders"] == []
+
+
+def test_no_prepared_transaction_is_left(host):
+    assert stack.psql(host, "SELECT gid FROM pg_prepared_xacts") == []
+
+
+def test_pg_dump_reported_never_terminated_and_waited_for(results):
+    dump = results["pg_dump"]
+    pid = int(dump["pid"])
+    row = next(line for line in dump["msg"].splitlines() if line.startswith(f"{pid} "))
+    assert " pg_dump " in row and "pg_dump,table_lock" in row
+    offender = next(item for item in dump["offenders"] if item["pid"] == pid)
+    assert offender["application"] == "pg_dump"
+    assert "pg_dump" in offender["reasons"]
+    assert pid in dump["not_terminable"]
+    assert f"unnest('{{{int(dump['blocker_pid'])}}}'::int[])" in dump["msg"]
+    assert pid in dump["waited_for"]
+    assert dump["terminated"] == [int(dump["blocker_pid"])]
+    assert dump["offenders_at_end"] == []
+    assert int(dump["dump_rc"]) == 0
+
+
+def test_no_pg_dump_is_left(host):
+    rows = stack.psql(host, "SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_dump'")
+    assert rows == []
