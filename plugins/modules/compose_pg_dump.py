@@ -27,14 +27,15 @@ description:
     C(community.docker.docker_compose_v2_exec)? It returns stdout as text in memory and cannot
     stream a binary archive into a file.
   - With O(format=directory), C(pg_dump --format=directory --jobs=O(jobs)) writes the archive into a
-    fresh temporary directory in the container (C(mktemp -d) in O(container_tmp_dir)) after checking
-    that O(container_tmp_dir) has O(container_free_needed) bytes free (default C(pg_database_size));
-    the archive is read back there (C(pg_restore --list) and C(pg_restore --file=/dev/null),
-    which reads and decompresses every data file), every file is hashed with C(sha256sum) in the
-    container,
+    fresh temporary directory of the container (C(.accreditrack-ops-pg_dump.RANDOM) in
+    O(container_tmp_dir), which pg_dump creates with mode 0700) after checking that
+    O(container_tmp_dir) has O(container_free_needed) bytes free (default C(pg_database_size));
     the directory is streamed out (C(tar -cf -)) and unpacked into a hidden temporary directory
-    beside O(dest) while every file is hashed and fsynced, and the two sets of checksums must be
-    equal. A tar member that is not a regular file or whose name holds C(/) or C(..) is refused.
+    beside O(dest) while every file is hashed and fsynced; at the same time the archive is read
+    back in the container (C(pg_restore --list) and C(pg_restore --file=/dev/null), which reads
+    and decompresses every data file) and every file hashed there with C(sha256sum); the two
+    sets of checksums must be equal. A tar member that is not a regular file or whose name holds
+    C(/) or C(..) is refused.
     Then C(manifest.json) (file, sha256, size) is written into the directory, whose sha256 is the
     archive's RV(sha256), the directory is renamed to O(dest) and the parent directory fsynced. The
     container's temporary directory is always removed; on failure or a signal the host's too.
@@ -79,6 +80,9 @@ options:
     description:
       - O(format=directory), the directory of the container where pg_dump writes the temporary
         archive (a fresh C(.accreditrack-ops-pg_dump.*) directory in it, removed afterwards).
+      - Verify and restore (M(accreditrack.ops.pg_archive_verify),
+        M(accreditrack.ops.compose_pg_restore)) use C(.accreditrack-ops-verify.*) and
+        C(.accreditrack-ops-restore.*) directories there.
     type: path
     default: /tmp
   container_free_needed:
@@ -109,7 +113,8 @@ options:
         verifies it, for example M(accreditrack.ops.pg_archive_verify).
       - With O(format=directory), V(stream) reads the archive back in the container while it is
         copied out, V(file) before it is copied out; both compare every file's sha256 in the
-        container and on the host. V(none) skips the read-back, not the checksums.
+        container and on the host (twice on the host, while it is written and then from disk).
+        V(none) skips the read-back, not the checksums.
     type: str
     default: stream
     choices: [stream, file, none]
@@ -309,7 +314,6 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive i
     fsync_path,
     hash_files,
     listing_argv,
-    make_container_dir,
     manifest_problems,
     parse_listing,
     parse_sha256sum,
@@ -340,10 +344,10 @@ def container_wrapper(
     return lambda command: compose_exec_argv(base, service, command, environment)
 
 
-def placeholder_dir(params: dict) -> str:
-    """The container's temporary directory as reported before mktemp named it."""
+def placeholder_dir(params: dict, token: str = "RANDOM") -> str:
+    """The container's temporary directory (with a random token; a placeholder until it runs)."""
     parent = (params.get("container_tmp_dir") or "/tmp").rstrip("/")
-    return f"{parent}/{CONTAINER_TEMP_PREFIX}pg_dump.XXXXXXXXXX"
+    return f"{parent}/{CONTAINER_TEMP_PREFIX}pg_dump.{token}"
 
 
 def build_commands(
@@ -506,19 +510,40 @@ def check_container_space(
         )
 
 
-class _ReadBack(threading.Thread):
-    """The container's read-back of a directory archive, while it is copied out."""
+class _Background(threading.Thread):
+    """A container command that runs while the archive is copied out (read-back, sha256sum)."""
 
-    def __init__(self, children: ChildProcesses, wrap: Callable, archive: str, cwd: str) -> None:
+    def __init__(self, function: Callable, *args) -> None:
         super().__init__(daemon=True)
-        self.args = (children, wrap, archive, cwd)
+        self.function = function
+        self.args = args
+        self.value = None
         self.error: Optional[BaseException] = None
 
     def run(self) -> None:
         try:
-            read_back(*self.args)
+            self.value = self.function(*self.args)
         except BaseException as error:  # reported by the main thread
             self.error = error
+
+    def outcome(self):
+        self.join()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
+def container_sums(
+    children: ChildProcesses, wrap: Callable, container_dir: str, names: list[str], cwd: str
+) -> dict[str, str]:
+    """sha256 of every file of the container's archive, by sha256sum in the container."""
+    rc, out, err = run_captured(children, wrap(sha256sum_argv(container_dir, names)), cwd)
+    if rc != 0:
+        raise ArchiveError(f"sha256sum in the container failed (exit {rc}): {err}")
+    sums = parse_sha256sum(out, container_dir)
+    if sorted(sums) != names:
+        raise ArchiveError("sha256sum did not report every file of pg_dump's directory")
+    return sums
 
 
 def copy_out(
@@ -568,9 +593,8 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
     tmp = None
     dumping = False
     try:
-        container_dir = make_container_dir(
-            children, wrap, params["container_tmp_dir"], "pg_dump", cwd
-        )
+        # pg_dump creates the directory itself, mode 0700 (one round trip less than mktemp).
+        container_dir = placeholder_dir(params, secrets.token_hex(8))
         application_name = f"{CONTAINER_TEMP_PREFIX.strip('.')}pg_dump-{secrets.token_hex(8)}"
         dump_cmd, verify_cmd = build_commands(params, container_dir, application_name)
         result.update(cmd=dump_cmd, verify_cmd=verify_cmd, container_tmp=container_dir)
@@ -584,27 +608,22 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
             raise ArchiveError(f"could not list pg_dump's directory (exit {rc}): {err}")
         sizes = parse_listing(out)
         names = sorted(sizes)
-        rc, out, err = run_captured(children, wrap(sha256sum_argv(container_dir, names)), cwd)
-        if rc != 0:
-            raise ArchiveError(f"sha256sum in the container failed (exit {rc}): {err}")
-        sums = parse_sha256sum(out, container_dir)
-        if sorted(sums) != names:
-            raise ArchiveError("sha256sum did not report every file of pg_dump's directory")
-        expected = {name: FileSum(sums[name], sizes[name]) for name in names}
-        reader = None
         if params["verify"] == "file":
             read_back(children, wrap, container_dir, cwd)
-        elif params["verify"] == "stream":
-            reader = _ReadBack(children, wrap, container_dir, cwd)
-            reader.start()
+        # Hashing and reading back in the container run while tar streams the files out.
+        background = [_Background(container_sums, children, wrap, container_dir, names, cwd)]
+        if params["verify"] == "stream":
+            background.append(_Background(read_back, children, wrap, container_dir, cwd))
+        for job in background:
+            job.start()
         tmp = temp_path_for(dest, f"{os.getpid()}-{secrets.token_hex(4)}")
         os.mkdir(tmp, DIR_MODE)
         os.chmod(tmp, DIR_MODE)  # the umask must not widen or narrow it
         copied = copy_out(children, wrap, container_dir, names, tmp, mode, cwd)
-        if reader is not None:
-            reader.join()
-            if reader.error is not None:
-                raise reader.error
+        sums = background[0].outcome()
+        for job in background[1:]:
+            job.outcome()
+        expected = {name: FileSum(sums[name], sizes[name]) for name in names}
         problems = manifest_problems(expected, copied)
         if problems:
             raise ArchiveError(f"the copy differs from pg_dump's files: {'; '.join(problems)}")

@@ -32,6 +32,7 @@ exec "$@"
 """
 FAKE_PG_DUMP = """#!/bin/sh
 for arg; do case "$arg" in --file=*) dir="${arg#--file=}";; esac; done
+mkdir -m 700 "$dir" || exit 1  # pg_dump -Fd creates its directory
 echo "$PGAPPNAME" >"$FAKE_LOG/appname"
 head -c 2000 /dev/urandom >"$dir/toc.dat"
 head -c 300000 /dev/urandom >"$dir/3420.dat.gz"
