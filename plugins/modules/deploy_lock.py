@@ -341,9 +341,9 @@ def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
         broken.update(reason=reason, stale=stale)
         note = f" ({stale})" if stale else " (not stale)"
         if module.check_mode:
-            result.update(
-                changed=True, broken=broken, msg=f"would break the lock of {describe(holder)}{note}"
-            )
+            msg = f"would break the deploy lock {path} of {describe(holder)}{note} ({reason})"
+            result.update(changed=True, broken=broken, msg=msg)
+            module.warn(msg)
             return
         removed = remove_if_unchanged(path, holder)
         if removed is False:

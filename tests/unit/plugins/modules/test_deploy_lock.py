@@ -158,10 +158,11 @@ def test_break_run_id_of_the_holder_breaks_reports_and_takes_the_lock(tmp_path):
 def test_break_run_id_in_check_mode_removes_nothing(tmp_path):
     path = tmp_path / "p.lock"
     planted = plant(path)
-    result, _warnings = acquire(path, check_mode=True, break_run_id="gone-run")
+    result, warnings = acquire(path, check_mode=True, break_run_id="gone-run")
     assert result["changed"] is True and result["acquired"] is False
     assert result["broken"]["run_id"] == "gone-run"
-    assert result["msg"].startswith("would break the lock of run gone-run")
+    assert result["msg"].startswith(f"would break the deploy lock {path} of run gone-run")
+    assert warnings == [result["msg"]]
     assert dl.read_lock(str(path)) == planted
 
 
