@@ -85,7 +85,8 @@ options:
       - Run Django's system checks first, in the same Django start-up, as
         C(manage.py check --database ALIAS) does (database checks included, as C(migrate) runs
         them), with O(system_checks_args). Failing checks fail the task before anything is planned
-        or changed (the stage of RV(error) is V(checks)); warnings are returned in RV(system_checks).
+        or changed (the stage of RV(error) is V(checks)); warnings are returned in
+        RV(system_checks).
       - Saves the container start and Django start-up of a separate C(manage.py check). C(migrate)
         then skips its own run of the same checks.
     type: bool
