@@ -37,6 +37,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     ChildProcesses,
     pg_restore_verify_argv,
     run_captured,
+    signals_ignored,
 )
 
 MANIFEST_NAME = "manifest.json"
@@ -380,6 +381,21 @@ def remove_container_dir(
             f"next directory-format backup sweeps it"
         )
     return None
+
+
+def discard_container_dir(
+    warn: Callable[[str], None], wrap: Wrap, path: Optional[str], cwd: Optional[str]
+) -> None:
+    """The ``finally`` of every use of a temporary directory of the container: remove ``path``
+    (nothing to do while it is None), with the handled signals ignored so a second signal cannot
+    cut the removal short, through fresh ChildProcesses (the caller's may have been killed). A
+    directory that stays is passed to ``warn`` (``module.warn``), never raised."""
+    if path is None:
+        return
+    with signals_ignored():
+        warning = remove_container_dir(ChildProcesses(), wrap, path, cwd)
+    if warning:
+        warn(warning)
 
 
 def copy_into_container(

@@ -151,13 +151,12 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     compose_exec_argv,
     pg_restore_argv,
     run_captured,
-    signals_ignored,
     signals_raise_interrupted,
     stream_from_file,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive import (
     CONTAINER_TEMP_PREFIX,
-    remove_container_dir,
+    discard_container_dir,
     stage_in_container,
 )
 
@@ -212,11 +211,7 @@ def restore_directory(module: AnsibleModule, result: dict) -> None:
         children.kill_all()
         raise
     finally:
-        if target is not None:
-            with signals_ignored():
-                warning = remove_container_dir(ChildProcesses(), wrap, target, cwd)
-            if warning:
-                module.warn(warning)
+        discard_container_dir(module.warn, wrap, target, cwd)
 
 
 def main() -> None:

@@ -154,15 +154,14 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     compose_base_argv,
     compose_exec_argv,
     pg_restore_verify_argv,
-    signals_ignored,
     signals_raise_interrupted,
     stream_from_file,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive import (
     CONTAINER_TEMP_PREFIX,
     check_directory,
+    discard_container_dir,
     read_back,
-    remove_container_dir,
     stage_in_container,
 )
 
@@ -215,11 +214,7 @@ def verify_directory(module: AnsibleModule, result: dict) -> None:
         children.kill_all()
         raise
     finally:
-        if target is not None:
-            with signals_ignored():
-                warning = remove_container_dir(ChildProcesses(), wrap, target, cwd)
-            if warning:
-                module.warn(warning)
+        discard_container_dir(module.warn, wrap, target, cwd)
 
 
 def main() -> None:

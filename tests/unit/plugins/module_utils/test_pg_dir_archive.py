@@ -10,8 +10,10 @@ import hashlib
 import io
 import json
 import os
+import signal
 import stat
 import tarfile
+from collections.abc import Callable
 
 import pytest
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
@@ -27,6 +29,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive i
     check_directory,
     check_file_name,
     check_tar_member,
+    discard_container_dir,
     listing_problems,
     manifest_problems,
     pack_tar_stream,
@@ -347,3 +350,46 @@ def test_listing_problems_need_no_hashing(tmp_path):
     assert listing_problems(str(archive), files) == []
     (archive / "toc.dat").unlink()
     assert listing_problems(str(archive), files) == ["toc.dat is missing"]
+
+
+def recording_wrap(command: list[str], calls: list) -> Callable[[list[str]], list[str]]:
+    """A wrap that records each container command and the SIGTERM handler it ran under, and runs
+    ``command`` on the host instead."""
+
+    def wrap(argv):
+        calls.append((list(argv), signal.getsignal(signal.SIGTERM)))
+        return command
+
+    return wrap
+
+
+def test_discard_container_dir_removes_with_signals_ignored_and_no_warning():
+    calls, warnings = [], []
+    before = signal.getsignal(signal.SIGTERM)
+    discard_container_dir(
+        warnings.append, recording_wrap(["true"], calls), "/tmp/.x.restore.1", None
+    )
+    assert calls == [(["rm", "-rf", "--", "/tmp/.x.restore.1"], signal.SIG_IGN)]
+    assert warnings == []
+    assert signal.getsignal(signal.SIGTERM) == before  # the handlers are back
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        pytest.param(["sh", "-c", "echo busy >&2; exit 1"], id="rm-fails"),
+        pytest.param(["/nonexistent/docker"], id="oserror"),
+    ],
+)
+def test_discard_container_dir_warns_when_the_directory_stays(command):
+    calls, warnings = [], []
+    discard_container_dir(warnings.append, recording_wrap(command, calls), "/tmp/.x.verify.1", None)
+    assert len(calls) == 1 and len(warnings) == 1
+    assert "/tmp/.x.verify.1 could not be removed" in warnings[0]
+    assert "sweeps it" in warnings[0]
+
+
+def test_discard_container_dir_without_a_directory_runs_nothing():
+    calls, warnings = [], []
+    discard_container_dir(warnings.append, recording_wrap(["false"], calls), None, None)
+    assert calls == [] and warnings == []
