@@ -6,6 +6,7 @@ Every scenario runs its own compose project (``ats_<scenario>``) with its own en
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shlex
@@ -13,8 +14,15 @@ import shlex
 ROOT = os.environ.get("MOLECULE_PROJECT_DIRECTORY", os.getcwd())
 SCENARIO = os.environ.get("MOLECULE_SCENARIO_NAME", "default")
 PROJECT = f"ats_{SCENARIO}"
-ENV_FILE = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "stack.env")
+WORK = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")
+ENV_FILE = os.path.join(WORK, "stack.env")
+RESULTS = os.path.join(WORK, "results")  # what a scenario's converge recorded, as JSON files
 PROJECT_SRC = os.path.join(ROOT, "example")
+V2_ACCOUNTS = [
+    "accounts.0001_initial",
+    "accounts.0002_contact_email_accreditationreview",
+    "accounts.0003_populate_contact_email",
+]  # django_migrations of app accounts at release v2, in order
 
 
 def env_value(name: str) -> str:
@@ -100,3 +108,33 @@ def http_get(host, url: str) -> tuple[int, str]:
     assert result.rc == 0, result.stderr
     status, _, body = result.stdout.partition("\n")
     return int(status), body
+
+
+def load(name: str) -> dict:
+    """Return the JSON file ``name`` of the scenario's results directory."""
+    with open(os.path.join(RESULTS, name), encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def accounts(snapshot: dict) -> list[str]:
+    """The migrations of app accounts in a snapshot's ``migrations`` (``app.name``, in order)."""
+    return [m for m in snapshot["migrations"] if m.startswith("accounts.")]
+
+
+def reports() -> list[dict]:
+    """Every run report of the scenario's project (``state_dir`` is ``WORK/state``), oldest
+    first, each with its path under ``_path``."""
+    paths = sorted(glob.glob(os.path.join(WORK, "state", "reports", PROJECT, "*.json")))
+    result = []
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            result.append(json.load(handle) | {"_path": path})
+    return result
+
+
+def report_of(run: str) -> dict:
+    """The report whose path the run ``run`` (results/RUN.run.json) printed."""
+    output = load(f"{run}.run.json")["stdout"]
+    matches = [r for r in reports() if r["_path"] in output]
+    assert len(matches) == 1, output[-2000:]
+    return matches[0]

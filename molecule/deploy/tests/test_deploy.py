@@ -8,42 +8,9 @@ import os
 
 import pytest
 import stack
+from stack import V2_ACCOUNTS, WORK, accounts, load, report_of, reports
 
-RESULTS = os.path.join(os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent"), "results")
-WORK = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")
 PORT = os.environ.get("ATS_BACKEND_PORT", "18070")
-V2_ACCOUNTS = [
-    "accounts.0001_initial",
-    "accounts.0002_contact_email_accreditationreview",
-    "accounts.0003_populate_contact_email",
-]
-
-
-def load(name: str) -> dict:
-    with open(os.path.join(RESULTS, name), encoding="utf-8") as handle:
-        return json.load(handle)
-
-
-def reports() -> list[dict]:
-    """Every deploy report, oldest first."""
-    paths = sorted(glob.glob(os.path.join(WORK, "state", "reports", stack.PROJECT, "*.json")))
-    result = []
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            result.append(json.load(handle) | {"_path": path})
-    return result
-
-
-def report_of(run: str) -> dict:
-    """The report whose path the run printed."""
-    output = load(f"{run}.run.json")["stdout"]
-    matches = [r for r in reports() if r["_path"] in output]
-    assert len(matches) == 1, output[-2000:]
-    return matches[0]
-
-
-def accounts(snapshot: dict) -> list[str]:
-    return [m for m in snapshot["migrations"] if m.startswith("accounts.")]
 
 
 def backups(snapshot: dict) -> list[str]:

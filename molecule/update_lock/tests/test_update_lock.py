@@ -4,29 +4,17 @@ only the lock of the run it names."""
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 
 import pytest
 import stack
+from stack import V2_ACCOUNTS, WORK, accounts, load, report_of
 
-WORK = os.environ.get("MOLECULE_EPHEMERAL_DIRECTORY", "/nonexistent")
-RESULTS = os.path.join(WORK, "results")
 GONE_RUN = "20261124T080000Z-4242"
 LOCK_FILE = os.path.join(WORK, "state", "locks", f"{stack.PROJECT}.lock")
 LOCK_TIMEOUT = 2.0  # migrate_lock_timeout of the gate_off run
 SLACK = 1.0  # an HTTP request through gunicorn and Django, a psql round trip, a loaded machine
-V2_ACCOUNTS = [
-    "accounts.0001_initial",
-    "accounts.0002_contact_email_accreditationreview",
-    "accounts.0003_populate_contact_email",
-]
-
-
-def load(name: str) -> dict:
-    with open(os.path.join(RESULTS, name), encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def run(name: str) -> dict:
@@ -35,16 +23,6 @@ def run(name: str) -> dict:
 
 def snapshot(name: str) -> dict:
     return load(f"{name}.snapshot.json")
-
-
-def report_of(name: str) -> dict:
-    """The report whose path the run printed."""
-    output = run(name)["stdout"]
-    paths = glob.glob(os.path.join(WORK, "state", "reports", stack.PROJECT, "*.json"))
-    matches = [p for p in paths if p in output]
-    assert len(matches) == 1, output[-2000:]
-    with open(matches[0], encoding="utf-8") as handle:
-        return json.load(handle)
 
 
 def state(snap: dict) -> dict:
@@ -59,10 +37,6 @@ def written(before: dict, after: dict) -> list[str]:
 
 def non_reports(files: list[str]) -> list[str]:
     return [f for f in files if "/reports/" not in f]
-
-
-def accounts(snap: dict) -> list[str]:
-    return [m for m in snap["migrations"] if m.startswith("accounts.")]
 
 
 def test_baseline_v1_with_demo_data_runs_healthy():
