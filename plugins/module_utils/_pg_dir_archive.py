@@ -227,26 +227,30 @@ def list_directory(path: str) -> list[str]:
     return sorted(names)
 
 
-def read_manifest(path: str) -> tuple[str, dict[str, FileSum]]:
-    """The sha256 of ``path``/manifest.json and the files it lists."""
+def read_manifest(
+    path: str, expected_sha256: Optional[str] = None
+) -> tuple[str, dict[str, FileSum]]:
+    """The sha256 of ``path``/manifest.json and the files it lists; raises ArchiveError when
+    that sha256 differs from ``expected_sha256`` (when one is given)."""
     manifest = os.path.join(path, MANIFEST_NAME)
     try:
         with open(manifest, "rb") as handle:
             data = handle.read()
     except OSError as error:
         raise ArchiveError(f"{path} has no readable {MANIFEST_NAME}: {error}") from None
-    return hashlib.sha256(data).hexdigest(), parse_manifest(data)
-
-
-def check_directory(path: str, expected_sha256: Optional[str] = None) -> tuple[str, dict]:
-    """Check a directory archive against its manifest (and the manifest against
-    ``expected_sha256``) by hashing every file. Returns (manifest sha256, files)."""
-    sha, files = read_manifest(path)
+    sha, files = hashlib.sha256(data).hexdigest(), parse_manifest(data)
     if expected_sha256 and expected_sha256 != sha:
         raise ArchiveError(
             f"{path}: the sha256 of its {MANIFEST_NAME} {sha} differs from the recorded "
             f"{expected_sha256}"
         )
+    return sha, files
+
+
+def check_directory(path: str, expected_sha256: Optional[str] = None) -> tuple[str, dict]:
+    """Check a directory archive against its manifest (and the manifest against
+    ``expected_sha256``) by hashing every file. Returns (manifest sha256, files)."""
+    sha, files = read_manifest(path, expected_sha256)
     problems = manifest_problems(files, hash_files(path, list_directory(path)))
     if problems:
         raise ArchiveError(f"{path} does not match its manifest: {'; '.join(problems)}")
@@ -479,12 +483,7 @@ def stage_in_container(
     the container, hashing every file on the way. Returns (manifest sha256, files, container
     directory); the caller removes the directory. Nothing in the container reads it before every
     file matched: a changed or missing file fails here."""
-    sha, files = read_manifest(path)
-    if expected_sha256 and expected_sha256 != sha:
-        raise ArchiveError(
-            f"{path}: the sha256 of its {MANIFEST_NAME} {sha} differs from the recorded "
-            f"{expected_sha256}"
-        )
+    sha, files = read_manifest(path, expected_sha256)
     problems = listing_problems(path, files)
     if problems:
         raise ArchiveError(f"{path} does not match its manifest: {'; '.join(problems)}")

@@ -306,6 +306,15 @@ def test_check_directory_accepts_an_intact_archive(tmp_path):
     sha = make_archive(tmp_path / "a.dir", {"toc.dat": b"toc", "1.dat.gz": b"data"})
     assert check_directory(str(tmp_path / "a.dir"), sha)[0] == sha
     assert read_manifest(str(tmp_path / "a.dir"))[0] == sha
+    assert read_manifest(str(tmp_path / "a.dir"), sha)[0] == sha
+
+
+def test_read_manifest_refuses_another_sha256(tmp_path):
+    make_archive(tmp_path / "a.dir", {"toc.dat": b"toc"})
+    with pytest.raises(
+        ArchiveError, match=f"manifest.json [0-9a-f]{{64}} differs from the recorded {SHA_A}"
+    ):
+        read_manifest(str(tmp_path / "a.dir"), SHA_A)
 
 
 @pytest.mark.parametrize(
