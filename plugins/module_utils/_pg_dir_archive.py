@@ -35,6 +35,8 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     CHUNK_SIZE,
     ArchiveError,
     ChildProcesses,
+    compose_base_argv,
+    compose_exec_argv,
     pg_restore_verify_argv,
     run_captured,
     signals_ignored,
@@ -49,6 +51,21 @@ _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}\Z")
 _SHA256 = re.compile(r"[0-9a-f]{64}\Z")
 
 Wrap = Callable[[Sequence[str]], list]  # turns a container command into the argv that runs it
+
+
+def compose_exec_wrap(params: Mapping, environment: Optional[dict[str, str]] = None) -> Wrap:
+    """The Wrap of the modules' Compose options (``project_src``, ``project_name``, ``files``,
+    ``env_files``, ``docker_cli``, ``service``, default ``db``): ``docker compose ... exec -T
+    SERVICE command``. ``environment`` goes into argv: never put a secret there."""
+    base = compose_base_argv(
+        params["project_src"],
+        params.get("project_name"),
+        params.get("files") or (),
+        params.get("env_files") or (),
+        params.get("docker_cli") or "docker",
+    )
+    service = params.get("service") or "db"
+    return lambda command: compose_exec_argv(base, service, command, environment)
 
 
 class FileSum(NamedTuple):

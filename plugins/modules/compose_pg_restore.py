@@ -147,8 +147,6 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     ChildProcesses,
     Interrupted,
     compose_argument_spec,
-    compose_base_argv,
-    compose_exec_argv,
     pg_restore_argv,
     run_captured,
     signals_raise_interrupted,
@@ -156,28 +154,16 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive import (
     CONTAINER_TEMP_PREFIX,
+    compose_exec_wrap,
     discard_container_dir,
     stage_in_container,
 )
 
 
-def container_wrapper(params: dict):
-    """Turns a command into ``docker compose ... exec -T SERVICE command``."""
-    base = compose_base_argv(
-        params["project_src"],
-        params.get("project_name"),
-        params.get("files") or (),
-        params.get("env_files") or (),
-        params.get("docker_cli") or "docker",
-    )
-    service = params.get("service") or "db"
-    return lambda command: compose_exec_argv(base, service, command)
-
-
 def restore_command(params: dict, archive: Optional[str] = None) -> list[str]:
     """The argv of the pg_restore that restores the archive (stdin, or the directory
     ``archive`` in the container with O(jobs) jobs)."""
-    return container_wrapper(params)(
+    return compose_exec_wrap(params)(
         pg_restore_argv(
             params["database"],
             params["user"],
@@ -192,7 +178,7 @@ def restore_directory(module: AnsibleModule, result: dict) -> None:
     """Check the directory archive, copy it into the container, pg_restore -j N from there."""
     params = module.params
     children = ChildProcesses()
-    wrap = container_wrapper(params)
+    wrap = compose_exec_wrap(params)
     cwd = params["project_src"]
     expected = (params.get("sha256") or "").strip().lower() or None
     target = None

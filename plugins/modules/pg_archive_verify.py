@@ -151,34 +151,24 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     ChildProcesses,
     Interrupted,
     compose_argument_spec,
-    compose_base_argv,
-    compose_exec_argv,
     pg_restore_verify_argv,
     signals_raise_interrupted,
     stream_from_file,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive import (
     CONTAINER_TEMP_PREFIX,
+    Wrap,
     check_directory,
+    compose_exec_wrap,
     discard_container_dir,
     read_back,
     stage_in_container,
 )
 
 
-def container_wrapper(params: dict):
+def container_wrapper(params: dict) -> Wrap:
     """Turns a command into the argv that runs it: as it is (runner local) or in the container."""
-    if params.get("runner") == "local":
-        return list
-    base = compose_base_argv(
-        params["project_src"],
-        params.get("project_name"),
-        params.get("files") or (),
-        params.get("env_files") or (),
-        params.get("docker_cli") or "docker",
-    )
-    service = params.get("service") or "db"
-    return lambda command: compose_exec_argv(base, service, command)
+    return list if params.get("runner") == "local" else compose_exec_wrap(params)
 
 
 def verify_command(params: dict, archive: Optional[str] = None) -> list[str]:

@@ -29,6 +29,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive i
     check_directory,
     check_file_name,
     check_tar_member,
+    compose_exec_wrap,
     discard_container_dir,
     listing_problems,
     manifest_problems,
@@ -229,6 +230,24 @@ def test_argv_builders():
         "pg_restore", "--list", "--file=/dev/null", "/d",
     ]  # fmt: skip
     assert tar_out_argv("/d", ["toc.dat"]) == ["tar", "-C", "/d", "-cf", "-", "--", "toc.dat"]
+
+
+def test_compose_exec_wrap_of_the_modules_options():
+    wrap = compose_exec_wrap({"project_src": "/srv/a", "project_name": None, "service": None})
+    assert wrap(["pg_restore", "--list"]) == [
+        "docker", "compose", "--project-directory", "/srv/a", "exec", "-T", "db",
+        "pg_restore", "--list",
+    ]  # fmt: skip
+    params = {
+        "project_src": "/srv/a", "project_name": "p", "files": ["a.yml", "b.yml"],
+        "env_files": [".env"], "docker_cli": "/usr/bin/docker", "service": "postgres",
+    }  # fmt: skip
+    wrap = compose_exec_wrap(params, {"PGAPPNAME": "ops-1"})
+    assert wrap(["true"]) == [
+        "/usr/bin/docker", "compose", "--project-directory", "/srv/a", "--project-name", "p",
+        "--file", "a.yml", "--file", "b.yml", "--env-file", ".env",
+        "exec", "-T", "--env=PGAPPNAME=ops-1", "postgres", "true",
+    ]  # fmt: skip
 
 
 def tar_bytes(entries) -> bytes:
