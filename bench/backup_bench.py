@@ -10,6 +10,7 @@ Brings up the example stack's db service as its own Compose project, fills it wi
 * bare:   ``docker compose exec -T db pg_dump -Fc -U USER DB > FILE``
 * direct: the module compose_pg_dump run as Ansible runs it on the managed host (temp file, sha256
   while streaming, the whole archive read back by pg_restore, re-hash, fsync, rename)
+* not_niced: the same with ``verify_niceness: 0`` (the read-back not under ``nice``)
 * ansible: the same through ``ansible localhost -m accreditrack.ops.compose_pg_dump`` (adds the
   controller's start-up, a fixed cost of about a second that any task pays)
 
@@ -111,7 +112,7 @@ def module_dump(env_file: str, user: str, db: str, dest: str) -> tuple[float, di
 
 
 def module_direct(
-    env_file: str, user: str, db: str, dest: str, directory: bool = False
+    env_file: str, user: str, db: str, dest: str, directory: bool = False, **options
 ) -> tuple[float, dict]:
     """The module's own work, without Ansible's controller (run as Ansible runs it on the host)."""
     args = {
@@ -123,6 +124,7 @@ def module_direct(
             "user": user,
             "dest": dest,
             **({"format": "directory", "jobs": 2} if directory else {}),
+            **options,
         }
     }
     if COMPRESSION:
@@ -173,19 +175,20 @@ def main() -> int:
         print(f"[bench] database size {int(size) / 1e9:.2f} GB "
               f"(generated in {time.monotonic() - start:.0f} s)", flush=True)  # fmt: skip
 
-        times: dict[str, list[float]] = {"bare": [], "direct": [], "ansible": [], "read_back": []}
+        names = ("bare", "direct", "not_niced", "ansible")
+        times: dict[str, list[float]] = {name: [] for name in (*names, "read_back")}
         for i in range(opts.rounds):
-            files = {
-                name: os.path.join(work, f"{name}{i}.dump")
-                for name in ("bare", "direct", "ansible")
-            }
-            order = ["bare", "direct", "ansible"] if i % 2 == 0 else ["ansible", "direct", "bare"]
+            files = {name: os.path.join(work, f"{name}{i}.dump") for name in names}
+            order = list(names) if i % 2 == 0 else list(reversed(names))
             for name in order:
                 if name == "bare":
                     times[name].append(bare_dump(env_file, user, db, files[name]))
                     continue
-                measure = module_direct if name == "direct" else module_dump
-                elapsed, result = measure(env_file, user, db, files[name])
+                if name == "ansible":
+                    elapsed, result = module_dump(env_file, user, db, files[name])
+                else:  # not_niced: the read-back without nice (verify_niceness 0), for comparison
+                    niceness = {"verify_niceness": 0} if name == "not_niced" else {}
+                    elapsed, result = module_direct(env_file, user, db, files[name], **niceness)
                 times[name].append(elapsed)
                 assert result["verified"] == "stream" and len(result["sha256"]) == 64, result
             start = time.monotonic()
@@ -206,22 +209,37 @@ def main() -> int:
         bare = statistics.median(times["bare"])
         direct = statistics.median(times["direct"])
         ansible = statistics.median(times["ansible"])
+        not_niced = statistics.median(times["not_niced"])
         print(f"[bench] median bare `docker compose exec -T db pg_dump -Fc > file`: {bare:.2f} s")
         print(
             f"[bench] median compose_pg_dump (temp file, sha256, read-back, fsync): {direct:.2f} s"
+        )
+        print(
+            f"[bench] median the same, read-back not niced (verify_niceness 0): {not_niced:.2f} s"
         )
         print(
             f"[bench] median the same through `ansible -m` (controller start-up): {ansible:.2f} s"
         )
         print(f"[bench] median pg_restore --file=/dev/null of the archive alone (sequential): "
               f"{statistics.median(times['read_back']):.2f} s")  # fmt: skip
-        print(f"[bench] ratio module/bare {direct / bare:.3f} (goal <= 1.10); "
-              f"with Ansible's start-up {ansible / bare:.3f}")  # fmt: skip
+        print(f"[bench] ratio module/bare {direct / bare:.3f} (goal <= 1.10); not niced "
+              f"{not_niced / bare:.3f}; with Ansible's start-up {ansible / bare:.3f}")  # fmt: skip
+        # Paired: each round's ratio against the bare dump of that round (drifts of a shared
+        # machine cancel out), then the median of those.
+        paired = {
+            name: statistics.median(a / b for a, b in zip(times[name], times["bare"]))
+            for name in ("direct", "not_niced", "ansible")
+        }
+        print(
+            f"[bench] median of per-round ratios: module {paired['direct']:.3f}, not niced "
+            f"{paired['not_niced']:.3f}, through ansible {paired['ansible']:.3f}"
+        )
         # On a shared machine the fastest round of each is the least disturbed one.
         low = {name: min(values) for name, values in times.items()}
         print(
             f"[bench] fastest rounds: bare {low['bare']:.2f} s, module {low['direct']:.2f} s "
-            f"(ratio {low['direct'] / low['bare']:.3f}), through ansible {low['ansible']:.2f} s "
+            f"(ratio {low['direct'] / low['bare']:.3f}), not niced {low['not_niced']:.2f} s "
+            f"(ratio {low['not_niced'] / low['bare']:.3f}), through ansible {low['ansible']:.2f} s "
             f"(ratio {low['ansible'] / low['bare']:.3f})"
         )
         if not opts.no_directory:

@@ -163,6 +163,20 @@ def pg_dump_argv(
     return argv
 
 
+def niced_argv(niceness: int, command: Sequence[str]) -> list[str]:
+    """``command`` under ``nice -n NICENESS`` (0 = the command as it is). Inside the database
+    container, a positive niceness lets the database's own processes (pg_dump's COPY, the app's
+    queries) go first whenever the read-back competes with them for a CPU core."""
+    if not 0 <= niceness <= 19:
+        raise ValueError(f"niceness must be from 0 to 19, not {niceness}")
+    return ["nice", "-n", str(niceness), *command] if niceness else list(command)
+
+
+def missing_nice(rc: Optional[int], stderr: str) -> bool:
+    """Whether a command run under ``nice`` failed because the container has no ``nice``."""
+    return rc in (126, 127) and '"nice"' in stderr and "not found" in stderr
+
+
 def pg_restore_verify_argv(
     executable: str = "pg_restore", archive: Optional[str] = None, list_only: bool = False
 ) -> list[str]:

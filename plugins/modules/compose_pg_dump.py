@@ -118,6 +118,17 @@ options:
     type: str
     default: stream
     choices: [stream, file, none]
+  verify_niceness:
+    description:
+      - The read-back runs in the database container as C(nice -n VERIFY_NICENESS pg_restore ...),
+        so whenever it competes for a CPU core with pg_dump's own work (the server's C(COPY), the
+        compression) or with the app's queries, those go first. With O(verify=stream) the
+        read-back then mostly uses the CPU time the dump leaves idle.
+      - V(0) runs pg_restore as it is, without C(nice) (for an image that has no C(nice)
+        command; the module says so when that is the case).
+    type: int
+    default: 19
+    version_added: 0.1.0
   mode:
     description:
       - Permissions of the archive, as an octal string such as V("0600") or an integer.
@@ -261,8 +272,8 @@ verify_cmd:
   returned: always
   type: list
   elements: str
-  sample: [docker, compose, --project-directory, /srv/accreditrack, exec, -T, db, pg_restore,
-           --file=/dev/null]
+  sample: [docker, compose, --project-directory, /srv/accreditrack, exec, -T, db, nice, -n, "19",
+           pg_restore, --file=/dev/null]
 stderr:
   description: pg_dump's standard error (warnings), if any.
   returned: always
@@ -293,6 +304,8 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     compose_base_argv,
     compose_exec_argv,
     fsync_directory,
+    missing_nice,
+    niced_argv,
     pg_dump_argv,
     pg_restore_verify_argv,
     run_captured,
@@ -370,8 +383,18 @@ def build_commands(
             file=archive,
         )
     )
-    verify = [] if params.get("verify") == "none" else wrap(pg_restore_verify_argv(archive=archive))
+    verify = (
+        []
+        if params.get("verify") == "none"
+        else wrap(niced_argv(verify_niceness(params), pg_restore_verify_argv(archive=archive)))
+    )
     return dump, verify
+
+
+def verify_niceness(params: dict) -> int:
+    """O(verify_niceness) (19 where it is not given, as in the argument spec)."""
+    value = params.get("verify_niceness")
+    return 19 if value is None else value
 
 
 def option_errors(params: dict) -> list[str]:
@@ -389,6 +412,9 @@ def option_errors(params: dict) -> list[str]:
         errors.append(
             f"container_tmp_dir must be an absolute path: {params.get('container_tmp_dir')!r}"
         )
+    niceness = params.get("verify_niceness")
+    if niceness is not None and not 0 <= niceness <= 19:
+        errors.append(f"verify_niceness must be from 0 to 19, not {niceness}")
     needed = params.get("container_free_needed")
     if needed is not None and needed < 0:
         errors.append(f"container_free_needed must be 0 or more, not {needed}")
@@ -408,6 +434,17 @@ def end_sessions(params: dict, application_name: str, cwd: str) -> None:
     )  # fmt: skip
     with contextlib.suppress(OSError):  # best effort: they end with pg_dump at the latest
         run_captured(ChildProcesses(), argv, cwd)
+
+
+def read_back_failure(params: dict, rc: Optional[int], stderr: str) -> str:
+    """The message for a read-back that failed; names the missing ``nice`` when that was it."""
+    if verify_niceness(params) and missing_nice(rc, stderr):
+        return (
+            f"the archive could not be read back: the {params.get('service') or 'db'} container "
+            f"has no `nice` command ({stderr.strip()}); set verify_niceness: 0 "
+            f"(backup_verify_niceness with the backup role) to read back without it"
+        )
+    return f"the archive could not be read back (pg_restore exit {rc}): {stderr}"
 
 
 def _now() -> datetime.datetime:
@@ -438,8 +475,7 @@ def write_archive(module: AnsibleModule, dump_cmd: list[str], verify_cmd: list[s
         if params["verify"] == "stream":
             if result.reader_rc != 0:
                 raise ArchiveError(
-                    f"the archive could not be read back (pg_restore exit {result.reader_rc}): "
-                    f"{result.reader_stderr}"
+                    read_back_failure(params, result.reader_rc, result.reader_stderr)
                 )
             on_disk, size = sha256_of_file(tmp)
             if (on_disk, size) != (result.sha256, result.size):
@@ -450,10 +486,7 @@ def write_archive(module: AnsibleModule, dump_cmd: list[str], verify_cmd: list[s
         elif params["verify"] == "file":
             check = stream_from_file(children, tmp, verify_cmd, cwd=cwd)
             if check.rc != 0:
-                raise ArchiveError(
-                    f"the archive could not be read back (pg_restore exit {check.rc}): "
-                    f"{check.stderr}"
-                )
+                raise ArchiveError(read_back_failure(params, check.rc, check.stderr))
             if check.sha256 != result.sha256:
                 raise ArchiveError("the file on disk differs from what pg_dump wrote")
         if os.path.lexists(dest):
@@ -608,12 +641,17 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
             raise ArchiveError(f"could not list pg_dump's directory (exit {rc}): {err}")
         sizes = parse_listing(out)
         names = sorted(sizes)
+        niceness = verify_niceness(params)
+
+        def wrap_niced(command: list[str]) -> list[str]:
+            return wrap(niced_argv(niceness, command))
+
         if params["verify"] == "file":
-            read_back(children, wrap, container_dir, cwd)
+            read_back(children, wrap_niced, container_dir, cwd)
         # Hashing and reading back in the container run while tar streams the files out.
         background = [_Background(container_sums, children, wrap, container_dir, names, cwd)]
         if params["verify"] == "stream":
-            background.append(_Background(read_back, children, wrap, container_dir, cwd))
+            background.append(_Background(read_back, children, wrap_niced, container_dir, cwd))
         for job in background:
             job.start()
         tmp = temp_path_for(dest, f"{os.getpid()}-{secrets.token_hex(4)}")
@@ -678,6 +716,7 @@ def main() -> None:
         compression={"type": "str"},
         extra_args={"type": "list", "elements": "str", "default": []},
         verify={"type": "str", "default": "stream", "choices": ["stream", "file", "none"]},
+        verify_niceness={"type": "int", "default": 19},
         mode={"type": "raw", "default": "0600"},
     )
     module = ArchiveModule(argument_spec=argument_spec, supports_check_mode=True)

@@ -26,7 +26,11 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     stream_to_file,
     temp_path_for,
 )
-from ansible_collections.accreditrack.ops.plugins.modules.compose_pg_dump import build_commands
+from ansible_collections.accreditrack.ops.plugins.modules.compose_pg_dump import (
+    build_commands,
+    option_errors,
+    read_back_failure,
+)
 from ansible_collections.accreditrack.ops.plugins.modules.pg_archive_verify import verify_command
 
 BASE = {
@@ -131,12 +135,59 @@ def test_dump_argv(changes, dump):
     params = {**BASE, **changes}
     built, verify = build_commands(params)
     assert built == dump
-    assert verify[-2:] == ["pg_restore", "--file=/dev/null"]
+    assert verify[-5:] == ["nice", "-n", "19", "pg_restore", "--file=/dev/null"]
     assert verify[: verify.index("exec")] == built[: built.index("exec")]
 
 
 def test_verify_none_has_no_reader():
     assert build_commands({**BASE, "verify": "none"})[1] == []
+
+
+@pytest.mark.parametrize(
+    ("niceness", "tail"),
+    [
+        pytest.param(
+            None, ["db", "nice", "-n", "19", "pg_restore", "--file=/dev/null"], id="default-19"
+        ),
+        pytest.param(5, ["db", "nice", "-n", "5", "pg_restore", "--file=/dev/null"], id="5"),
+        pytest.param(0, ["db", "pg_restore", "--file=/dev/null"], id="0-without-nice"),
+    ],
+)
+def test_read_back_runs_niced(niceness, tail):
+    verify = build_commands({**BASE, "verify_niceness": niceness})[1]
+    assert verify[-len(tail) :] == tail
+
+
+@pytest.mark.parametrize("niceness", [-1, 20])
+def test_niceness_out_of_range(niceness):
+    assert option_errors(
+        {**BASE, "verify_niceness": niceness, "jobs": 1, "container_tmp_dir": "/tmp"}
+    ) == [f"verify_niceness must be from 0 to 19, not {niceness}"]
+
+
+@pytest.mark.parametrize(
+    ("rc", "stderr", "missing"),
+    [
+        pytest.param(
+            126,
+            "OCI runtime exec failed: exec failed: unable to start container process: "
+            'exec: "nice": executable file not found in $PATH: unknown',
+            True,
+            id="docker-exec-126",
+        ),
+        pytest.param(127, "nice: not found", False, id="unquoted-is-not-docker"),
+        pytest.param(
+            1, "pg_restore: error: could not read input file: end of file", False, id="truncated"
+        ),
+        pytest.param(
+            126, 'exec: "pg_restore": executable file not found in $PATH', False, id="no-pg_restore"
+        ),
+    ],
+)
+def test_missing_nice_is_named(rc, stderr, missing):
+    message = read_back_failure({**BASE, "verify_niceness": 19}, rc, stderr)
+    assert ("set verify_niceness: 0" in message) is missing
+    assert stderr.strip() in message
 
 
 @pytest.mark.parametrize(
