@@ -64,6 +64,7 @@ def test_report_of_the_migration():
     assert report["post_commands"][0]["rc"] == 0
     assert report["durations"]["migrate"] > 0
     assert report["rollback_point_path"] == points()[0]
+    assert report["pg_isready_ran"] is False  # a plan that succeeds needs no diagnosis
 
 
 def test_rollback_point_and_backup_exist_once():
@@ -99,7 +100,21 @@ def test_rollback_point_and_backup_exist_once():
             ["Conflicting migrations", "makemigrations --merge"],
             id="conflict",
         ),
-        pytest.param("preflight_db_down", ["does not answer", "up -d --wait db"], id="db-down"),
+        pytest.param(
+            "preflight_db_down",
+            ["does not answer", "up -d --wait db", "Django: Could not read the migration state"],
+            id="db-down",
+        ),
+        pytest.param(
+            "preflight_bad_credentials",
+            [
+                "Django cannot read the migration state from the database, which answers",
+                "(pg_isready)",
+                "password authentication failed",
+                "credentials of service backend",
+            ],
+            id="bad-credentials",
+        ),
         pytest.param(
             "preflight_older_release",
             ["accounts.0002_", "accounts.0003_", "newer release", "code downgrade", "NEWER"],
@@ -115,3 +130,25 @@ def test_preflight_failures_change_nothing(case, words):
     assert failed["db"]["migrations"] == after_converge["db"]["migrations"]
     assert failed["db"]["tables"] == after_converge["db"]["tables"]
     assert failed["files"] == after_converge["files"]
+
+
+def test_a_lock_check_refusal_writes_no_rollback_point_and_releases_the_lock():
+    after_converge, refused = record("converge"), record("gate_refused")
+    extra = refused["extra"]
+    nothing = "Lock check failed, nothing was changed (no rollback point, no backup, no migration)"
+    assert nothing in extra["msg"]
+    assert "ats_blocker" in extra["msg"] and "idle in transaction" in extra["msg"]
+    assert refused["files"] == after_converge["files"]  # no rollback point, no backup
+    assert refused["db"] == after_converge["db"]
+    assert extra["rollback_point_path"] == ""
+    assert extra["lock_left"] is False  # the role released the deploy lock it took
+    result = extra["result"]
+    assert result["status"] == "refused" and result["changed"] is False
+    assert result["rollback_point_path"] is None and result["backup"] is None
+    assert result["error"]["stage"] == "lock_check"
+    assert result["error"]["type"] == "SessionsInTheWay"
+    assert [s["pid"] for s in result["locks"]["waited_for"]] == [int(extra["blocker_pid"])]
+    assert result["pending"] == [
+        "accounts.0004_accreditation_certificate_number",
+        "accounts.0005_member_phone_backfill",
+    ]
