@@ -108,6 +108,23 @@ def playbook(work: str, env_file: str, name: str, release: str) -> tuple[float, 
     return seconds, result.returncode, report
 
 
+def ansible_floor(work: str) -> float:
+    """ansible-playbook with as many plays as the update playbook and no task: what Ansible's
+    start-up and its plays cost before any work, the part of the ratio no playbook can avoid."""
+    path = os.path.join(work, "floor.yml")
+    with open(path, "w", encoding="utf-8") as handle:
+        for number in range(5):
+            handle.write(f"- name: Play {number}\n  hosts: localhost\n  gather_facts: false\n"
+                         "  tasks: []\n")  # fmt: skip
+    argv = [
+        "ansible-playbook", "-i", "localhost,", "-c", "local",
+        "-e", f"ansible_python_interpreter={sys.executable}", path,
+    ]  # fmt: skip
+    start = time.monotonic()
+    run(argv, capture_output=True)
+    return time.monotonic() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=1)
@@ -121,6 +138,7 @@ def main() -> int:
     user, db = env_value(env_file, "POSTGRES_USER"), env_value(env_file, "POSTGRES_DB")
     results: dict[str, list[tuple[float, float]]] = {"no-op": [], "pending": [], "failure": []}
     outcomes: list[str] = []
+    floors: list[float] = []
     try:
         run(compose(env_file, "up", "-d", "--wait", "db"), "v1")
         run(manage(env_file, "migrate", "--noinput"), "v1", capture_output=True)
@@ -135,6 +153,7 @@ def main() -> int:
             assert rc == 0 and report["migrations"]["status"] == "nothing_pending", report
             outcomes.append(report["outcome"])
             results["no-op"].append((bare, seconds))
+            floors.append(ansible_floor(work))
 
             # pending: v1 -> v2, the bare way, then back to v1, then the playbook
             dump = os.path.join(work, "bare.dump")
@@ -181,6 +200,12 @@ def main() -> int:
         bare = statistics.median(p[0] for p in pairs)
         mine = statistics.median(p[1] for p in pairs)
         print(f"{case:<10}{bare:>8.2f}{mine:>10.2f}{mine / bare:>7.2f}x{goals[case]:>7}")
+    floor = statistics.median(floors)
+    noop_bare = statistics.median(p[0] for p in results["no-op"])
+    noop = statistics.median(p[1] for p in results["no-op"])
+    beyond = (noop - floor) / noop_bare
+    print(f"ansible-playbook alone (5 plays, no task): {floor:.2f} s = {floor / noop_bare:.2f}x "
+          f"the bare no-op; the no-op's work beyond it: {beyond:.2f}x")  # fmt: skip
     print(f"no-op: the playbook's outcomes {outcomes} (no_change = not even a container recreated)")
     print("failure: playbook = the report's restart + rollback phases (failed migration -> v2 up);")
     print("         bare = migrate accounts 0003 with the v3 code, then up -d --wait of v2")
