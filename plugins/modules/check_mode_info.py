@@ -15,10 +15,10 @@ module: check_mode_info
 short_description: Tell whether this task runs in check mode
 version_added: 0.1.0
 description:
-  - Returns RV(check_mode), true when the task runs in check mode for any reason - C(--check), or
-    C(check_mode: true) on the play, a block, an include or the task itself.
-  - C(ansible_check_mode) is true only with C(--check), so a role called from a block with
-    C(check_mode: true) would otherwise write what it must not.
+  - "Returns RV(check_mode), true when the task runs in check mode for any reason: C(--check), or
+    C(check_mode: true) on the play, a block, an include or the task itself."
+  - "C(ansible_check_mode) is true only with C(--check), so a role called from a block with
+    C(check_mode: true) would otherwise write what it must not."
   - Answered on the controller by the action plugin of the same name; nothing runs on the host.
 options: {}
 attributes:
@@ -31,6 +31,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Any host; nothing runs on it.
 author:
   - AccrediTrack operations team (@accreditrack)
 """

@@ -52,6 +52,7 @@ attributes:
   platform:
     support: full
     platforms: posix
+    description: Writes on the managed host.
 author:
   - AccrediTrack operations team (@accreditrack)
 seealso:
