@@ -324,14 +324,13 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive i
     build_manifest,
     container_free_bytes,
     database_size_argv,
-    fsync_path,
+    discard_container_dir,
     hash_files,
     listing_argv,
     manifest_problems,
     parse_listing,
     parse_sha256sum,
     read_back,
-    remove_container_dir,
     sha256sum_argv,
     tar_out_argv,
     unpack_tar_stream,
@@ -670,7 +669,7 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
             raise ArchiveError(f"the files on disk differ from pg_dump's: {'; '.join(problems)}")
         manifest = build_manifest(expected)
         write_file(tmp, MANIFEST_NAME, manifest, mode)
-        fsync_path(tmp)
+        fsync_directory(tmp)
         if os.path.lexists(dest):
             raise ArchiveError(f"{dest} appeared while the dump ran; it was left alone")
         os.rename(tmp, dest)
@@ -685,11 +684,7 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
                 shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        if container_dir is not None:
-            with signals_ignored():
-                warning = remove_container_dir(ChildProcesses(), wrap, container_dir, cwd)
-            if warning:
-                module.warn(warning)
+        discard_container_dir(module.warn, wrap, container_dir, cwd)
     return {
         "sha256": hashlib.sha256(manifest).hexdigest(),
         "size": sum(sizes.values()),
