@@ -37,7 +37,6 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     ChildProcesses,
     compose_base_argv,
     compose_exec_argv,
-    fsync_directory,
     pg_restore_verify_argv,
     run_captured,
     signals_ignored,
@@ -359,11 +358,6 @@ def pack_tar_stream(directory: str, names: Iterable[str], out: IO[bytes]) -> dic
                 archive.addfile(info, reader)
                 sums[name] = FileSum(reader.digest.hexdigest(), reader.size)
     return sums
-
-
-# The name compose_pg_dump imports for the fsync of a directory archive; it goes once that
-# module imports fsync_directory from _pg_archive itself.
-fsync_path = fsync_directory
 
 
 # Moving a directory archive into the container (verify, restore).
