@@ -139,7 +139,8 @@ def migration_targets(sql_by_migration: Iterable[tuple[str, str]]) -> MigrationT
     """The tables pending migrations touch, from `sqlmigrate` output, in the order they apply.
 
     A table created by an earlier statement of the batch is not a target (nobody can hold a lock
-    on it yet) but the tables its foreign keys REFERENCE are: adding a foreign key locks them.
+    on it yet) but the tables its foreign keys REFERENCE are: adding a foreign key locks them. A
+    table touched before the batch creates it (dropped, then created again) stays a target.
     An operation with no SQL (RunPython) or a statement this parser does not know makes the
     whole database the target.
     """
@@ -156,11 +157,13 @@ def migration_targets(sql_by_migration: Iterable[tuple[str, str]]) -> MigrationT
         if any(marker in sql for marker in _NO_SQL_MARKERS):
             reasons.append(f"{label}: an operation without SQL (RunPython) may touch any table")
         for statement in split_statements(sql):
-            for ref in _REFERENCES.findall(statement):
-                touch(ref)
             match = _CREATE_TABLE.match(statement)
             if match:
+                # First, so that a foreign key of the new table to itself is not a target.
                 created.add(_unquote(match.group(1)))
+            for ref in _REFERENCES.findall(statement):
+                touch(ref)
+            if match:
                 continue
             match = _DROP_TABLE.match(statement)
             if match:
@@ -181,8 +184,10 @@ def migration_targets(sql_by_migration: Iterable[tuple[str, str]]) -> MigrationT
             reasons.append(
                 f"{label}: cannot tell which tables this locks: {truncate(statement, 60)}"
             )
+    # A table touched before the batch creates it existed until then (DROP TABLE x; CREATE TABLE
+    # x): its locks are real, so it stays a target.
     return MigrationTargets(
-        tables=tuple(sorted(tables - created)),
+        tables=tuple(sorted(tables)),
         created=tuple(sorted(created)),
         whole_database=bool(reasons),
         reasons=tuple(reasons),

@@ -542,3 +542,22 @@ def test_recorded_pg_dump_waiting_behind_an_exclusive_lock():
     text = pl.report(list(offenders.values()), database="accreditrack")
     assert f"unnest('{{{offenders['ats_dump_blocker']['pid']}}}'::int[])" in text
     assert f"A pg_dump is running (pid {dump['pid']})" in text
+
+
+def test_a_table_dropped_then_created_again_stays_a_target():
+    sql = 'BEGIN;\nDROP TABLE "legacy_log";\nCREATE TABLE "legacy_log" ("id" bigint);\nCOMMIT;\n'
+    targets = pl.migration_targets([("legacy.0002_rebuild", sql)])
+    assert targets.tables == ("legacy_log",)  # the DROP locks the table that existed
+    assert targets.created == ("legacy_log",)
+    assert targets.whole_database is False
+
+
+def test_a_new_table_referencing_itself_is_not_a_target():
+    sql = (
+        'CREATE TABLE "tree_node" ("id" bigint PRIMARY KEY, '
+        '"parent_id" bigint REFERENCES "tree_node" ("id"), '
+        '"owner_id" bigint REFERENCES "auth_user");'
+    )
+    targets = pl.migration_targets([("tree.0001_initial", sql)])
+    assert targets.tables == ("auth_user",)
+    assert targets.created == ("tree_node",)
