@@ -21,7 +21,8 @@
 #     <marker> BEGIN before    showmigrations list text before (the host parser reads it)
 #     <marker> BEGIN migrate-N what `migrate` printed on attempt N ("Applying app.name... OK")
 #     <marker> BEGIN after     showmigrations list text after
-#     <marker> BEGIN result    one JSON document: plan, irreversible, attempts, error
+#     <marker> BEGIN result    one JSON document: plan, irreversible, attempts, error, and with
+#                              CONFIG lock_targets the plan's SQL as sqlmigrate prints it (lock_sql)
 # It uses only long-stable Django APIs (call_command, MigrationExecutor, MigrationLoader) and runs
 # on Django 3.2 to 6.0 and Python 3.8+.
 
@@ -331,6 +332,79 @@ def unknown_applied(connection, loader):
     return classify_unknown(list(rows), dict((app, known_names(loader, app)) for app in apps))
 
 
+def sqlmigrate_text(loader, connection, key):
+    """What `manage.py sqlmigrate APP NAME` prints for the migration KEY, computed as that command
+    computes it (django/core/management/commands/sqlmigrate.py, the same in Django 3.2 to 6.0).
+
+    LOADER is a MigrationLoader(connection, replace_migrations=False), as sqlmigrate builds it:
+    squashes and the migrations they replace are all nodes. collect_sql() of the one-step plan
+    [(migration, False)] starts from the project state at that migration (the graph's state of its
+    ancestors, at_end=False) and collects the statements instead of running them. sqlmigrate's
+    BaseCommand.execute() then puts BEGIN/COMMIT around them when the migration is atomic and the
+    database can roll back DDL, and OutputWrapper ends the text with a newline. No statement at all
+    prints nothing.
+    """
+    migration = loader.graph.nodes[key]
+    text = "\n".join(loader.collect_sql([(migration, False)]))
+    if not text:
+        return ""
+    if migration.atomic and connection.features.can_rollback_ddl:
+        text = "%s\n%s\n%s" % (connection.ops.start_transaction_sql(), text,
+                               connection.ops.end_transaction_sql())
+    return text if text.endswith("\n") else text + "\n"
+
+
+def squash_notes(disk_migrations):
+    """{key: why a squash is involved} for every migration on disk that replaces others, or that a
+    squash on disk replaces (a plan step of the latter means the squash is only partly applied)."""
+    notes = {}
+    for key, migration in sorted(disk_migrations.items()):
+        replaced = [tuple(r) for r in migration.replaces or ()]
+        if replaced:
+            notes.setdefault(key, []).append(
+                "replaces %s" % ", ".join("%s.%s" % r for r in replaced))
+        for other in replaced:
+            notes.setdefault(other, []).append("replaced by %s.%s" % key)
+    return dict((key, "; ".join(texts)) for key, texts in notes.items())
+
+
+def sqlmigrate_loader(connection):
+    """The migration loader sqlmigrate uses: squashes are not put in place of what they replace."""
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(connection, replace_migrations=False)
+
+
+def lock_sql(connection, records, make_loader=sqlmigrate_loader):
+    """The input of the lock targets, from the plan's records: what sqlmigrate prints for every
+    forward step (in plan order), the steps it cannot be computed for, the backward steps, the
+    steps a squash is involved in, and the tables that exist now. Never raises: a failure is an
+    error entry (the caller then checks the whole database)."""
+    out = {"sql": [], "errors": [], "backwards": [], "squashes": [], "existing_tables": [],
+           "error": None}
+    started = time.time()
+    try:
+        loader = make_loader(connection)
+        squashes = squash_notes(loader.disk_migrations)
+        for record in records:
+            label, key = record["migration"], (record["app"], record["name"])
+            if record["backwards"]:
+                out["backwards"].append(label)
+                continue
+            if key in squashes:
+                out["squashes"].append([label, squashes[key]])
+            try:
+                out["sql"].append([label, sqlmigrate_text(loader, connection, key)])
+            except Exception as exc:
+                out["errors"].append([label, "%s: %s" % (type(exc).__name__, str(exc).strip())])
+        with connection.cursor() as cursor:
+            out["existing_tables"] = sorted(connection.introspection.table_names(cursor))
+    except Exception as exc:
+        out["error"] = "%s: %s" % (type(exc).__name__, str(exc).strip())
+    out["seconds"] = round(time.time() - started, 3)
+    return out
+
+
 CONFIG_ALIAS = [None]
 
 
@@ -415,6 +489,8 @@ def run(result):
             "migration": first["migration"],
         }
         return
+    if CONFIG.get("lock_targets"):
+        result["lock_sql"] = lock_sql(connection, records)
     if CONFIG.get("check_mode"):
         return
     if not records and not result["before_partial"]:

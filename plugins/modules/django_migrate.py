@@ -98,6 +98,26 @@ options:
     type: list
     elements: str
     default: []
+  lock_targets:
+    description:
+      - Also find the existing tables the plan's migrations will lock, in the same Django start-up,
+        and return them in RV(lock_targets) - what M(accreditrack.ops.django_migration_tables)
+        finds with C(sqlmigrate), without starting Django again (pass RV(lock_targets) to the
+        role option C(lock_check_targets) of P(accreditrack.ops.lock_check#role)).
+      - The SQL of every forward step is computed the way C(manage.py sqlmigrate) computes it
+        (a migration loader that does not replace squashes, C(collect_sql()) of that one migration
+        from the project state at it, C(BEGIN)/C(COMMIT) around it when it is atomic), nothing
+        runs, and the same parser reads it. RV(lock_targets_sql) holds that SQL.
+      - A step that cannot be attributed to tables makes RV(lock_targets.whole_database) true,
+        with the reason - an operation without SQL (C(RunPython)), a statement the parser does not
+        know, a backward step (the SQL of an unapply is not read), a squashed migration or a
+        migration a squash replaces (a partly applied squash), a table the plan creates that
+        already exists (a partly applied migration), or SQL that could not be computed (never a
+        failure of the task).
+      - Computed after the plan, before anything runs (in a real run too, before migrating).
+    type: bool
+    default: false
+    version_added: 0.1.0
   retry_delay:
     description:
       - Base of the exponential backoff, in seconds. Retry N waits between half and all of
@@ -128,6 +148,7 @@ author:
   - AccrediTrack operations team (@accreditrack)
 seealso:
   - module: accreditrack.ops.django_migrations_info
+  - module: accreditrack.ops.django_migration_tables
   - name: Django migrate
     description: The command this module runs.
     link: https://docs.djangoproject.com/en/stable/ref/django-admin/#migrate
@@ -149,6 +170,20 @@ EXAMPLES = r"""
   check_mode: true
   diff: true
   register: predicted
+
+- name: Plan, and find the tables the plan will lock, in one Django start-up
+  accreditrack.ops.django_migrate:
+    project_src: /srv/accreditrack
+    lock_targets: true
+  check_mode: true
+  register: plan
+
+- name: Wait until no session is in the way of those tables (no second Django start-up)
+  ansible.builtin.include_role:
+    name: accreditrack.ops.lock_check
+  vars:
+    lock_check_project_src: /srv/accreditrack
+    lock_check_targets: "{{ plan.lock_targets }}"
 
 - name: Roll the accounts app back to 0003 (a unique prefix)
   accreditrack.ops.django_migrate:
@@ -354,6 +389,44 @@ unknown_applied:
       type: bool
       sample: true
   sample: []
+lock_targets:
+  description:
+    - The existing tables the plan's forward steps lock, as
+      M(accreditrack.ops.django_migration_tables) returns them for the same migrations (the keys
+      of the role option C(lock_check_targets) of P(accreditrack.ops.lock_check#role)).
+    - No forward step (nothing pending) returns empty lists and RV(lock_targets.whole_database)
+      false, as M(accreditrack.ops.django_migration_tables) does for no migration.
+  returned: when O(lock_targets) is true and the plan could be computed
+  type: dict
+  version_added: 0.1.0
+  contains:
+    tables:
+      description: Existing tables the migrations lock, sorted (schema-qualified when the SQL is).
+      type: list
+      elements: str
+      sample: [accounts_accreditation, accounts_member, accounts_organization]
+    created:
+      description: Tables the migrations create.
+      type: list
+      elements: str
+      sample: [accounts_accreditationreview]
+    whole_database:
+      description: Whether some step cannot be attributed to tables (check every table then).
+      type: bool
+      sample: true
+    reasons:
+      description: Why RV(lock_targets.whole_database) is set.
+      type: list
+      elements: str
+      sample: ["accounts.0003_populate: an operation without SQL (RunPython) may touch any table"]
+lock_targets_sql:
+  description:
+    - The SQL of each forward step of the plan, exactly as C(manage.py sqlmigrate) prints it, in
+      plan order.
+  returned: when O(lock_targets) is true and the plan could be computed
+  type: dict
+  version_added: 0.1.0
+  sample: {accounts.0002_contact_email: "BEGIN;\n--\n-- Add field contact_email ...\nCOMMIT;\n"}
 lock_timeout_effective:
   description: C(lock_timeout) as the PostgreSQL session reported it (V(null) for other databases).
   returned: when the plan could be computed
@@ -426,6 +499,9 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._migrate_script i
     build_payload,
     extract_sections,
     new_marker,
+)
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_locks import (
+    migration_targets,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils.showmigrations import (
     ShowmigrationsParseError,
@@ -506,6 +582,7 @@ def script_config(params: Mapping[str, Any], marker: str, check_mode: bool) -> d
         "session_settings": session_settings(params),
         "system_checks": bool(params.get("system_checks")),
         "system_checks_args": [str(a) for a in params.get("system_checks_args") or ()],
+        "lock_targets": bool(params.get("lock_targets")),
     }
 
 
@@ -608,6 +685,46 @@ def target_violation(
             f"{app} should be at {resolved}, but its latest applied migration is {latest or 'none'}"
         )
     return None
+
+
+def lock_targets(lock_sql: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(targets, sql) from what the program's lock_sql() returned.
+
+    `targets` has the keys and meaning of django_migration_tables' result (tables, created,
+    whole_database, reasons), from the same parser (_pg_locks.migration_targets) over the same
+    sqlmigrate text; the reasons of the parser come first, in plan order. Then, conservatively,
+    whatever the SQL cannot be trusted for makes the whole database the target: a backward step,
+    a step a squash is involved in, a table the plan creates that exists already (a partly applied
+    migration), a step whose SQL could not be computed.
+    """
+    pairs = [(str(label), str(text)) for label, text in lock_sql.get("sql") or ()]
+    found = migration_targets(pairs)
+    reasons = list(found.reasons)
+    for label in lock_sql.get("backwards") or ():
+        reasons.append(
+            f"{label}: a backward step; the SQL of an unapply is not read, any table may be locked"
+        )
+    for label, note in lock_sql.get("squashes") or ():
+        reasons.append(
+            f"{label}: a squash is involved ({note}); sqlmigrate's SQL for it is not trusted"
+        )
+    existing = set(lock_sql.get("existing_tables") or ())
+    for name in found.created:
+        if name not in found.tables and name.rpartition(".")[2] in existing:
+            reasons.append(
+                f"{name}: the plan creates it but it exists already (a partly applied migration?)"
+            )
+    for label, error in lock_sql.get("errors") or ():
+        reasons.append(f"{label}: its SQL could not be computed ({error})")
+    if lock_sql.get("error"):
+        reasons.append(f"the plan's SQL could not be computed ({lock_sql['error']})")
+    targets = {
+        "tables": list(found.tables),
+        "created": list(found.created),
+        "whole_database": bool(reasons),
+        "reasons": reasons,
+    }
+    return targets, dict(pairs)
 
 
 def last_started(text: str) -> str | None:
@@ -716,6 +833,8 @@ def interpret(
         "before": before,
         "migrate_output": migrate_text,
     }
+    if result.get("lock_sql") is not None:
+        out["lock_targets"], out["lock_targets_sql"] = lock_targets(result["lock_sql"])
     if before is None and not result.get("error"):
         raise MigrateError("Cannot read the state before (showmigrations output).", **out)
     before_state = state_map(before)
@@ -785,6 +904,7 @@ def main() -> None:
         retry_delay={"type": "float", "default": 2.0},
         system_checks={"type": "bool", "default": False},
         system_checks_args={"type": "list", "elements": "str", "default": []},
+        lock_targets={"type": "bool", "default": False},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,

@@ -350,3 +350,169 @@ def test_classify_unknown_marks_rows_newer_than_the_known_state_as_ahead():
 def test_classify_unknown_nothing_unknown():
     rows = [("a", "0001_initial", at(1)), ("a", "0002_x", None)]
     assert NS["classify_unknown"](rows, {"a": {"0001_initial", "0002_x"}}) == []
+
+
+# --- the plan's SQL, as sqlmigrate prints it (lock_targets) -----------------------------------
+
+
+class FakeConnection:
+    """What sqlmigrate_text() and lock_sql() use of a Django connection."""
+
+    def __init__(self, can_rollback_ddl=True, tables=(), fail_introspection=False):
+        self.features = SimpleNamespace(can_rollback_ddl=can_rollback_ddl)
+        self.ops = SimpleNamespace(
+            start_transaction_sql=lambda: "BEGIN;", end_transaction_sql=lambda: "COMMIT;"
+        )
+        self.introspection = SimpleNamespace(table_names=self._table_names)
+        self.tables = list(tables)
+        self.fail_introspection = fail_introspection
+
+    def _table_names(self, cursor=None):
+        if self.fail_introspection:
+            raise RuntimeError("no catalog")
+        return list(self.tables)
+
+    def cursor(self):
+        class Cursor:
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                return False
+
+        return Cursor()
+
+
+class FakeLoader:
+    """A MigrationLoader(replace_migrations=False): every node, and collect_sql() of one step."""
+
+    def __init__(self, migrations, sql, fail=()):
+        self.disk_migrations = {(m.app_label, m.name): m for m in migrations}
+        self.graph = SimpleNamespace(nodes=dict(self.disk_migrations))
+        self.sql = sql
+        self.fail = set(fail)
+        self.plans = []
+
+    def collect_sql(self, plan):
+        self.plans.append(plan)
+        (migration, backwards), *rest = plan
+        assert rest == [] and backwards is False  # one forward step, as sqlmigrate does
+        key = (migration.app_label, migration.name)
+        if key in self.fail:
+            raise ValueError("Found wrong number (0) of foreign key constraints")
+        return list(self.sql.get(key, []))
+
+
+def node(app, name, atomic=True, replaces=()):
+    return SimpleNamespace(app_label=app, name=name, atomic=atomic, replaces=list(replaces))
+
+
+@pytest.mark.parametrize(
+    ("statements", "atomic", "rollback_ddl", "expected"),
+    [
+        pytest.param(
+            ["--", "-- Add field x", "--", 'ALTER TABLE "a" ADD COLUMN "x" int NULL;'],
+            True,
+            True,
+            'BEGIN;\n--\n-- Add field x\n--\nALTER TABLE "a" ADD COLUMN "x" int NULL;\nCOMMIT;\n',
+            id="atomic-begin-commit",
+        ),
+        pytest.param(
+            ['CREATE INDEX CONCURRENTLY "i" ON "a" ("x");'],
+            False,
+            True,
+            'CREATE INDEX CONCURRENTLY "i" ON "a" ("x");\n',
+            id="non-atomic-no-transaction",
+        ),
+        pytest.param(
+            ["ALTER TABLE a ADD x int;"],
+            True,
+            False,
+            "ALTER TABLE a ADD x int;\n",
+            id="no-ddl-rollback",
+        ),
+        pytest.param([], True, True, "", id="no-operation-prints-nothing"),
+        pytest.param(
+            ["UPDATE a SET x = 1;\n"], False, True, "UPDATE a SET x = 1;\n", id="ends-with-newline"
+        ),
+    ],
+)
+def test_sqlmigrate_text_is_what_sqlmigrate_prints(statements, atomic, rollback_ddl, expected):
+    migration = node("shop", "0002_x", atomic=atomic)
+    loader = FakeLoader([migration], {("shop", "0002_x"): statements})
+    text = NS["sqlmigrate_text"](loader, FakeConnection(rollback_ddl), ("shop", "0002_x"))
+    assert text == expected
+    assert loader.plans == [[(migration, False)]]
+
+
+def test_squash_notes_name_both_sides_of_a_squash():
+    disk = {
+        ("shop", "0001_initial"): node("shop", "0001_initial"),
+        ("shop", "0002_b"): node("shop", "0002_b"),
+        ("shop", "0001_squashed_0002_b"): node(
+            "shop", "0001_squashed_0002_b", replaces=[("shop", "0001_initial"), ("shop", "0002_b")]
+        ),
+        ("shop", "0003_c"): node("shop", "0003_c"),
+    }
+    notes = NS["squash_notes"](disk)
+    assert notes == {
+        ("shop", "0001_squashed_0002_b"): "replaces shop.0001_initial, shop.0002_b",
+        ("shop", "0001_initial"): "replaced by shop.0001_squashed_0002_b",
+        ("shop", "0002_b"): "replaced by shop.0001_squashed_0002_b",
+    }
+
+
+def plan_record(app, name, backwards=False):
+    return {"app": app, "name": name, "migration": f"{app}.{name}", "backwards": backwards}
+
+
+def test_lock_sql_forward_steps_in_plan_order_with_what_cannot_be_trusted():
+    migrations = [
+        node("shop", "0002_b"),
+        node(
+            "shop", "0001_squashed_0002_b", replaces=[("shop", "0001_initial"), ("shop", "0002_b")]
+        ),
+        node("shop", "0003_c"),
+        node("shop", "0004_d"),
+        node("blog", "0001_initial"),
+    ]
+    sql = {
+        ("shop", "0002_b"): ["ALTER TABLE b;"],
+        ("shop", "0003_c"): ["ALTER TABLE c;"],
+        ("shop", "0004_d"): [],
+    }
+    loader = FakeLoader(migrations, sql, fail=[("shop", "0003_c")])
+    records = [
+        plan_record("shop", "0002_b"),
+        plan_record("shop", "0003_c"),
+        plan_record("shop", "0004_d"),
+        plan_record("blog", "0001_initial", backwards=True),
+    ]
+    connection = FakeConnection(tables=["shop_c", "django_migrations"])
+    out = NS["lock_sql"](connection, records, make_loader=lambda conn: loader)
+    assert out["sql"] == [["shop.0002_b", "BEGIN;\nALTER TABLE b;\nCOMMIT;\n"], ["shop.0004_d", ""]]
+    assert out["errors"] == [
+        ["shop.0003_c", "ValueError: Found wrong number (0) of foreign key constraints"]
+    ]
+    assert out["backwards"] == ["blog.0001_initial"]
+    assert out["squashes"] == [["shop.0002_b", "replaced by shop.0001_squashed_0002_b"]]
+    assert out["existing_tables"] == ["django_migrations", "shop_c"]
+    assert out["error"] is None
+    assert out["seconds"] >= 0
+
+
+def test_lock_sql_never_raises():
+    def broken(connection):
+        raise RuntimeError("NodeNotFoundError: nonexistent parent")
+
+    out = NS["lock_sql"](FakeConnection(), [plan_record("a", "0001_x")], make_loader=broken)
+    assert out["error"] == "RuntimeError: NodeNotFoundError: nonexistent parent"
+    assert out["sql"] == []
+    loader = FakeLoader([node("a", "0001_x")], {("a", "0001_x"): ["ALTER TABLE a;"]})
+    out = NS["lock_sql"](
+        FakeConnection(fail_introspection=True),
+        [plan_record("a", "0001_x")],
+        make_loader=lambda conn: loader,
+    )
+    assert out["sql"] == [["a.0001_x", "BEGIN;\nALTER TABLE a;\nCOMMIT;\n"]]
+    assert out["error"] == "RuntimeError: no catalog"

@@ -6,9 +6,11 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from ansible_collections.accreditrack.ops.plugins.module_utils import _migrate_script as ms
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_locks import migration_targets
 from ansible_collections.accreditrack.ops.plugins.modules import django_migrate as dm
 
 ACCOUNTS = ["0001_initial", "0002_contact_email", "0003_populate", "0004_normalize"]
@@ -154,7 +156,9 @@ def test_script_config():
         "session_settings": {"lock_timeout": "3s"},
         "system_checks": True,
         "system_checks_args": ["--deploy"],
+        "lock_targets": False,
     }
+    assert dm.script_config({"lock_targets": True}, "@@m", True)["lock_targets"] is True
 
 
 def test_system_checks_args_need_system_checks():
@@ -476,3 +480,146 @@ def test_parser_warnings_are_surfaced():
     dm.parse_state(text, warnings.append)
     assert warnings
     assert "report" in warnings[0].lower()
+
+
+# --- lock targets (lock_targets=true) -----------------------------------------------------------
+
+SQLMIGRATE = Path(__file__).resolve().parents[3] / "fixtures" / "lock_check" / "sqlmigrate"
+
+
+def recorded_sql(name: str) -> tuple[str, str]:
+    """(label, sql) of a recorded `sqlmigrate` output (Django 4.2, the example app)."""
+    path = SQLMIGRATE / f"django4.2-{name}.sql"
+    return name.split("-")[-1], path.read_text(encoding="utf-8")
+
+
+def lock_sql(pairs, **overrides):
+    base = {
+        "sql": [list(pair) for pair in pairs],
+        "errors": [],
+        "backwards": [],
+        "squashes": [],
+        "existing_tables": [],
+        "error": None,
+        "seconds": 0.1,
+    }
+    base.update(overrides)
+    return base
+
+
+def as_django_migration_tables(pairs):
+    """What django_migration_tables returns for the same sqlmigrate text (the same parser)."""
+    found = migration_targets(pairs)
+    return {
+        "tables": list(found.tables),
+        "created": list(found.created),
+        "whole_database": found.whole_database,
+        "reasons": list(found.reasons),
+    }
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        pytest.param(
+            [
+                "accounts.0002_contact_email_accreditationreview",
+                "accounts.0003_populate_contact_email",
+            ],
+            id="v1-to-v2",
+        ),
+        pytest.param(["accounts.0002_contact_email_accreditationreview"], id="v2-ddl-only"),
+        pytest.param(
+            [
+                "v5-courses.0001_initial",
+                "v5-accounts.0004_accreditation_required_course",
+                "v5-courses.0002_enrollment",
+            ],
+            id="v5-two-apps",
+        ),
+        pytest.param([], id="nothing-pending"),
+    ],
+)
+def test_lock_targets_are_what_django_migration_tables_returns(names):
+    pairs = [recorded_sql(name) for name in names]
+    existing = ["accounts_accreditation", "accounts_member", "accounts_organization"]
+    targets, sql = dm.lock_targets(lock_sql(pairs, existing_tables=existing))
+    assert targets == as_django_migration_tables(pairs)
+    assert sql == dict(pairs)
+    assert list(sql) == [label for label, _text in pairs]  # plan order
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        pytest.param(
+            {"backwards": ["accounts.0003_populate_contact_email"]},
+            "accounts.0003_populate_contact_email: a backward step",
+            id="backward-step",
+        ),
+        pytest.param(
+            {"squashes": [["accounts.0001_squashed_0003_x", "replaces accounts.0001_initial"]]},
+            "accounts.0001_squashed_0003_x: a squash is involved (replaces accounts.0001_initial)",
+            id="squash-in-the-plan",
+        ),
+        pytest.param(
+            {"squashes": [["accounts.0002_x", "replaced by accounts.0001_squashed_0003_x"]]},
+            "a squash is involved (replaced by accounts.0001_squashed_0003_x)",
+            id="partly-applied-squash",
+        ),
+        pytest.param(
+            {"existing_tables": ["accounts_accreditationreview"]},
+            "accounts_accreditationreview: the plan creates it but it exists already",
+            id="created-table-exists-partly-applied",
+        ),
+        pytest.param(
+            {"errors": [["accounts.0002_x", "ValueError: Found wrong number (0) of constraints"]]},
+            "accounts.0002_x: its SQL could not be computed (ValueError: Found wrong number",
+            id="sql-of-one-step-failed",
+        ),
+        pytest.param(
+            {"error": "NodeNotFoundError: Migration a.0002 dependencies reference nonexistent"},
+            "the plan's SQL could not be computed (NodeNotFoundError",
+            id="loader-failed",
+        ),
+    ],
+)
+def test_lock_targets_are_conservative_where_the_sql_cannot_be_trusted(overrides, reason):
+    pairs = [recorded_sql("accounts.0002_contact_email_accreditationreview")]
+    targets, _sql = dm.lock_targets(lock_sql(pairs, **overrides))
+    assert targets["whole_database"] is True
+    assert any(reason in text for text in targets["reasons"]), targets["reasons"]
+    # The tables found are still reported (the caller checks every table anyway).
+    assert targets["tables"] == [
+        "accounts_accreditation",
+        "accounts_member",
+        "accounts_organization",
+    ]
+
+
+def test_lock_targets_parser_reasons_come_first_in_plan_order():
+    pairs = [
+        recorded_sql("v3-accounts.0005_member_phone_backfill"),
+        recorded_sql("accounts.0003_populate_contact_email"),
+    ]
+    targets, _sql = dm.lock_targets(lock_sql(pairs, backwards=["courses.0001_initial"]))
+    assert [text.split(":")[0] for text in targets["reasons"]] == [
+        "accounts.0005_member_phone_backfill",
+        "accounts.0003_populate_contact_email",
+        "courses.0001_initial",
+    ]
+
+
+def test_lock_targets_only_when_the_program_computed_them():
+    sections = {"before": listing({"accounts": 4, "auth": 1}), "result": result(plan=[])}
+    assert "lock_targets" not in interpret(sections, check_mode=True)
+    pairs = [recorded_sql("accounts.0002_contact_email_accreditationreview")]
+    plan = [step("accounts", "0002_contact_email_accreditationreview")]
+    sections = {
+        "before": listing({"accounts": 1, "auth": 1}),
+        "result": result(plan=plan, lock_sql=lock_sql(pairs)),
+    }
+    out = interpret(sections, check_mode=True, lock_targets=True)
+    assert out["changed"] is True
+    assert out["lock_targets"] == as_django_migration_tables(pairs)
+    assert out["lock_targets_sql"] == dict(pairs)
