@@ -89,3 +89,24 @@ def test_check_mode_predicted_exactly_what_the_real_run_applied():
 def test_database_password_never_reached_argv():
     seen = json.dumps(results())
     assert stack.env_value("POSTGRES_PASSWORD") not in seen
+
+
+def test_lock_targets_of_the_plan_are_sqlmigrates():
+    seen = results()
+    assert seen["targets_fresh_v2"] == seen["sqlmigrate_fresh_v2"]
+    assert seen["targets_fresh_v2"]["whole_database"] is True  # RunPython
+    assert seen["targets_v5"]["tables"] == [
+        "accounts_accreditation",
+        "accounts_member",
+        "accounts_organization",
+    ]
+    assert seen["targets_v5"]["whole_database"] is False
+
+
+def test_update_with_the_plans_lock_targets_starts_django_once_less():
+    seen = results()
+    assert int(seen["update_old_path"]["starts"]) == 1  # lock check with sqlmigrate
+    assert int(seen["update_new_path"]["starts"]) == 0  # lock check with the plan's targets
+    assert seen["update_new_path"]["tables"] == seen["update_old_path"]["tables"]
+    assert len(seen["update_role"]["starts"]) == 2  # plan + migrate, no sqlmigrate
+    assert seen["update_role"]["status"] == "migrated"
