@@ -67,6 +67,24 @@ options:
         unreachable). Make sure that run is really gone first.
     type: str
     default: ""
+  break_run_id_hint:
+    description:
+      - How the operator breaks the lock of a named run with the caller - a role option or a
+        playbook variable - written into the "lock held" failure message; C({run_id}) stands for
+        the holder's run id. For example V(-e break_lock={run_id}) for a playbook,
+        V(lock_check_break_lock={run_id}) for the lock_check role.
+      - Empty names no way to break it (the message says to remove the lock file by hand).
+    type: str
+    default: "the module option break_run_id={run_id}"
+  break_stale_hint:
+    description:
+      - How the operator replaces a stale lock with the caller (for example
+        V(lock_check_break_stale_lock=true)), written into the message about a stale lock.
+      - Empty (the default) offers no such way - only O(break_run_id_hint), which breaks a stale
+        lock too. A caller that passes O(break_stale) from an option of its own names that option
+        here.
+    type: str
+    default: ""
 attributes:
   check_mode:
     support: full
@@ -267,8 +285,17 @@ def break_reason(holder: dict[str, Any], stale: str, p: dict[str, Any]) -> str:
 
 
 def held_message(path: str, holder: dict[str, Any], stale: str, p: dict[str, Any]) -> str:
-    """The failure message for a lock this run may not remove: who holds it, how to get past it."""
+    """The failure message for a lock this run may not remove: who holds it, how to get past it.
+
+    The ways out are named in the caller's terms (break_run_id_hint, break_stale_hint): a playbook
+    breaks a lock with `-e break_lock=<run id>`, the lock_check role with its own options.
+    """
     run_id = holder.get("run_id")
+    by_run_id = ""
+    if run_id:
+        by_run_id = (p.get("break_run_id_hint") or "").replace("{run_id}", str(run_id))
+    by_stale = p.get("break_stale_hint") or ""
+    by_hand = f"remove the lock file {path} by hand"
     if p["break_run_id"]:
         text = (
             f"Refusing to break the deploy lock {path}: it is held by {describe(holder)}, "
@@ -278,20 +305,24 @@ def held_message(path: str, holder: dict[str, Any], stale: str, p: dict[str, Any
     elif stale:
         text = (
             f"A stale deploy lock {path} is in the way ({stale}): {describe(holder)}. "
-            "Check that this deploy is really gone, then run again with "
-            "lock_check_break_stale_lock=true (break_stale) to replace it"
+            "Check that this deploy is really gone, then "
         )
-        text += f", or with break_run_id={run_id}." if run_id else "."
-        return text
+        ways = [f"{by_stale} to replace it"] if by_stale else []
+        ways += [by_run_id] if by_run_id else []
+        if not ways:
+            return f"{text}{by_hand}."
+        return f"{text}run again with {', or with '.join(ways)}."
     else:
         text = f"Another deploy holds the lock {path}: {describe(holder)}. Wait until it is done."
-    if run_id:
+    if run_id and by_run_id:
         return (
             f"{text} If you are sure run {run_id} is gone (its controller stopped, its host is "
-            f"unreachable), break its lock and go on with break_run_id={run_id}: only a lock "
+            f"unreachable), break its lock and go on with {by_run_id}: only a lock "
             "that run still holds is removed."
         )
-    return f"{text} The lock file names no run: if no deploy runs, remove that file by hand."
+    if run_id:
+        return f"{text} If you are sure run {run_id} is gone, {by_hand}."
+    return f"{text} The lock file names no run: if no deploy runs, {by_hand}."
 
 
 def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
@@ -385,6 +416,11 @@ def main() -> None:
             "stale_after": {"type": "int", "default": 7200},
             "break_stale": {"type": "bool", "default": False},
             "break_run_id": {"type": "str", "default": ""},
+            "break_run_id_hint": {
+                "type": "str",
+                "default": "the module option break_run_id={run_id}",
+            },
+            "break_stale_hint": {"type": "str", "default": ""},
         },
         supports_check_mode=True,
     )

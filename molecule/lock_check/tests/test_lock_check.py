@@ -75,6 +75,23 @@ def test_only_the_owner_released_and_stale_locks_need_the_override(results):
     assert lock["removed_after_release"] is True
     assert "stale" in lock["stale"]
     assert "lock_check_break_stale_lock=true" in lock["stale"]
+    assert "or with lock_check_break_lock=deploy-crashed." in lock["stale"]
+
+
+def test_the_messages_name_the_roles_options_not_the_modules(results):
+    lock = results["deploy_lock"]
+    assert "go on with lock_check_break_lock=deploy-first:" in lock["refused"]
+    assert "break_run_id=" not in lock["refused"] and "break_run_id=" not in lock["stale"]
+
+
+def test_lock_check_break_lock_breaks_only_the_named_runs_lock(results):
+    lock = results["deploy_lock"]
+    assert "it is held by run deploy-unreachable" in lock["break_wrong"]
+    assert "not by run deploy-someone-else" in lock["break_wrong"]
+    broken = lock["broken"]
+    assert broken["run_id"] == "deploy-unreachable" and broken["reason"] == "break_run_id"
+    assert broken["stale"] == "" and broken["broken_by"] == "deploy-fourth"
+    assert lock["holder_after_break"]["run_id"] == "deploy-fourth"
 
 
 def test_no_deploy_lock_is_left(results):

@@ -64,18 +64,28 @@ def test_gate_on_fails_before_migrating_and_names_the_session():
     assert "ats_blocker" in message and "idle in transaction" in message
     assert f"pg_terminate_backend(pid) FROM unnest('{{{blocker['pid']}}}'" in message
     assert "public.accounts_organization" in message
+    nothing = "Lock check failed, nothing was changed (no rollback point, no backup, no migration)"
+    assert nothing in message
     report = report_of("gate_on")
-    assert report["outcome"] == "rolled_back"
-    assert report["migrations"]["applied"] == []
-    assert report["backup"] is None  # the gate comes before the backup
+    # The gate comes before the rollback point: nothing to roll back, no rollback run.
+    assert report["outcome"] == "failed", report["failures"]
+    assert report["rollback"] is None
+    assert report["failures"][0]["phase"] == "migrate"
+    assert report["migrations"]["status"] == "refused"
+    assert report["migrations"]["rollback_point"] is None
+    assert report["migrations"]["applied"] == [] and report["migrations"]["unapplied"] == []
+    assert report["migrations"]["error"]["stage"] == "lock_check"
+    assert report["backup"] is None
+    waited_for = report["locks"]["sessions_waited_for"]
+    assert [s["pid"] for s in waited_for] == [blocker["pid"]], waited_for
+    assert report["locks"]["terminated"] == []
 
 
 def test_gate_on_changed_nothing_and_the_app_stayed_healthy():
     base, after = snapshot("base"), snapshot("gate_on")
     assert state(after) == state(base)  # schema, data, release, same containers (ids, start times)
-    # only the rollback point of the attempt (and the report) was written
-    new = non_reports(written(base, after))
-    assert len(new) == 1 and "/rollback_points/" in new[0], new
+    # no rollback point, no backup: only the report was written
+    assert non_reports(written(base, after)) == []
 
 
 def test_gate_on_never_blocked_the_app():
@@ -147,7 +157,7 @@ def test_a_held_deploy_lock_fails_fast_naming_the_holder_and_how_to_break_it():
     assert report["release"]["before"] is None  # not even recorded
 
 
-@pytest.mark.parametrize("name", ["locked", "break_wrong"])
+@pytest.mark.parametrize("name", ["locked", "break_wrong", "migrate_locked", "migrate_check_break"])
 def test_a_refused_run_touched_nothing(name):
     before, after = snapshot("before_lock"), snapshot(name)
     assert state(after) == state(before)  # containers: same ids and start times, not restarted
@@ -155,7 +165,30 @@ def test_a_refused_run_touched_nothing(name):
     assert non_reports(written(before, after)) == []  # no backup, no rollback point
     assert after["lock"]["run_id"] == GONE_RUN  # the other run's lock is left as it was
     assert after["lock"] == snapshot("locked")["lock"]
-    assert report_of(name)["outcome"] == "locked"
+    if not name.startswith("migrate_"):  # the migrate playbook writes no report
+        assert report_of(name)["outcome"] == "locked"
+
+
+def test_the_migrate_playbook_refuses_a_held_lock_naming_break_lock():
+    result = run("migrate_locked")
+    assert result["rc"] != 0
+    message = result["stdout"] + result["stderr"]
+    assert (
+        f"Another deploy holds the lock {LOCK_FILE}: run {GONE_RUN} of alice@ops-laptop-gone"
+        in message
+    )
+    assert f"-e break_lock={GONE_RUN}" in message
+    assert "lock_check_break_stale_lock" not in message  # no option that has no effect here
+    assert "Run the system checks" not in result["stdout"]  # refused before any Django start
+
+
+def test_the_migrate_playbook_passes_break_lock_check_mode_breaks_nothing():
+    result = run("migrate_check_break")
+    assert result["rc"] == 0, result["stdout"][-3000:]
+    out = result["stdout"] + result["stderr"]
+    holder = f"run {GONE_RUN} of alice@ops-laptop-gone"
+    assert f"would break the deploy lock {LOCK_FILE} of {holder}" in out
+    assert "Check mode: would back up, apply accounts.0002_contact_email_accreditationreview" in out
 
 
 def test_break_lock_with_another_run_id_is_refused():

@@ -83,6 +83,8 @@ class FakeModule:
             "stale_after": 7200,
             "break_stale": False,
             "break_run_id": "",
+            "break_run_id_hint": "the module option break_run_id={run_id}",
+            "break_stale_hint": "",
         } | params
         self.check_mode = check_mode
         self.warnings: list[str] = []
@@ -175,18 +177,56 @@ def test_break_run_id_without_a_lock_takes_it_with_a_warning(tmp_path):
     ]
 
 
-def test_a_stale_lock_names_both_ways_out(tmp_path):
+def test_a_stale_lock_names_the_way_out_the_caller_offers(tmp_path):
     path = tmp_path / "p.lock"
     plant(path, age=9000)
     with pytest.raises(Failed) as failed:
         acquire(path)
     msg = failed.value.args[0]["msg"]
-    assert "lock_check_break_stale_lock=true (break_stale)" in msg
-    assert "or with break_run_id=gone-run." in msg
+    # By default only the run id way: break_stale is named only by a caller that offers it.
+    assert msg.endswith("then run again with the module option break_run_id=gone-run.")
+    assert "break_stale" not in msg and "lock_check_" not in msg
     result, warnings = acquire(path, break_stale=True)
     assert result["broken"]["reason"] == "break_stale"
     assert result["broken"]["stale"].startswith("older than 7200s")
     assert "older than 7200s" in warnings[0]
+
+
+def test_the_caller_names_its_own_options(tmp_path):
+    path = tmp_path / "p.lock"
+    plant(path, age=9000)
+    hints = {
+        "break_stale_hint": "lock_check_break_stale_lock=true",
+        "break_run_id_hint": "lock_check_break_lock={run_id}",
+    }
+    with pytest.raises(Failed) as failed:
+        acquire(path, **hints)
+    msg = failed.value.args[0]["msg"]
+    assert msg.endswith(
+        "then run again with lock_check_break_stale_lock=true to replace it, "
+        "or with lock_check_break_lock=gone-run."
+    )
+    plant(path)  # not stale
+    with pytest.raises(Failed) as failed:
+        acquire(path, break_run_id_hint="-e break_lock={run_id}")
+    msg = failed.value.args[0]["msg"]
+    assert "break its lock and go on with -e break_lock=gone-run: only a lock" in msg
+    assert "break_run_id" not in msg
+
+
+def test_without_a_way_to_break_the_message_says_to_remove_the_file_by_hand(tmp_path):
+    path = tmp_path / "p.lock"
+    plant(path, age=9000)
+    with pytest.raises(Failed) as failed:
+        acquire(path, break_run_id_hint="")
+    assert failed.value.args[0]["msg"].endswith(f"then remove the lock file {path} by hand.")
+    plant(path)
+    with pytest.raises(Failed) as failed:
+        acquire(path, break_run_id_hint="")
+    msg = failed.value.args[0]["msg"]
+    assert msg.endswith(
+        f"If you are sure run gone-run is gone, remove the lock file {path} by hand."
+    )
 
 
 def test_remove_if_unchanged_puts_back_a_lock_taken_meanwhile(tmp_path):
