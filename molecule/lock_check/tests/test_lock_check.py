@@ -148,3 +148,10 @@ def test_pg_dump_reported_never_terminated_and_waited_for(results):
 def test_no_pg_dump_is_left(host):
     rows = stack.psql(host, "SELECT pid FROM pg_stat_activity WHERE application_name = 'pg_dump'")
     assert rows == []
+
+
+def test_precomputed_targets_were_watched_without_starting_django(results):
+    targets = results["targets"]
+    assert targets["named_tables"] == ["accounts_organization", "accounts_member"]
+    assert targets["whole_tables"] == []  # whole_database: every table
+    assert targets["django_starts"] == []  # no sqlmigrate
