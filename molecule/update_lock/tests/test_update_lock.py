@@ -66,6 +66,8 @@ def test_gate_on_fails_before_migrating_and_names_the_session():
     assert "public.accounts_organization" in message
     nothing = "Lock check failed, nothing was changed (no rollback point, no backup, no migration)"
     assert nothing in message
+    # ... and the play says so: no previous release brought back over a release that never stopped.
+    assert "Nothing was changed: the database and the app services were not touched." in message
     report = report_of("gate_on")
     # The gate comes before the rollback point: nothing to roll back, no rollback run.
     assert report["outcome"] == "failed", report["failures"]
