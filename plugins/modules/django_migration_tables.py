@@ -19,6 +19,9 @@ description:
   - An operation without SQL (C(RunPython)) or a statement the parser does not know sets
     RV(whole_database), with the reason in RV(reasons); the caller should then check every table.
   - Never changes anything.
+  - Where the migrations are planned with M(accreditrack.ops.django_migrate) anyway, its option
+    O(accreditrack.ops.django_migrate#module:lock_targets) returns the same targets from the plan's
+    own Django start-up (the same SQL, the same parser), without a second one.
 extends_documentation_fragment:
   - accreditrack.ops.django_runner
 options:
@@ -49,6 +52,7 @@ author:
   - AccrediTrack operations team (@accreditrack)
 seealso:
   - module: accreditrack.ops.django_migrations_info
+  - module: accreditrack.ops.django_migrate
   - module: accreditrack.ops.pg_lock_wait
   - name: Django sqlmigrate
     description: The command whose output is read.

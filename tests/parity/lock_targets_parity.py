@@ -18,10 +18,10 @@ For each Django release in ``RELEASES`` this script
    * ``legacy``: an app a database router keeps off the database (its SQL is comments only);
 
 3. puts a fresh database into each state of ``STATES`` (a squash in use, a partly applied squash,
-   no squash at all, pending migrations at the end of an app, a table the plan creates that exists
-   already, only DDL pending) and runs, with the collection's own modules (runner ``local``), django_migrate in
-   check mode with ``lock_targets: true`` and django_migration_tables for the forward steps of
-   its plan;
+   no squash at all, pending migrations at the end of an app, only DDL pending, a table the plan
+   creates that exists already) and runs, with the collection's own modules (runner ``local``),
+   django_migrate in check mode with ``lock_targets: true`` and django_migration_tables for the
+   forward steps of its plan;
 4. checks that the SQL of every migration is the same text, that ``tables`` and ``created`` are
    equal, and that ``whole_database`` and ``reasons`` are equal too unless django_migrate added a
    conservative reason (a squash, a table that exists already), which it must do exactly in the
