@@ -301,8 +301,6 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
     ChildProcesses,
     Interrupted,
     compose_argument_spec,
-    compose_base_argv,
-    compose_exec_argv,
     fsync_directory,
     missing_nice,
     niced_argv,
@@ -322,6 +320,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive i
     MANIFEST_NAME,
     FileSum,
     build_manifest,
+    compose_exec_wrap,
     container_free_bytes,
     database_size_argv,
     discard_container_dir,
@@ -344,16 +343,7 @@ def container_wrapper(
     """Turns a command into ``docker compose ... exec -T SERVICE command``; with
     ``application_name``, libpq's PGAPPNAME is set for it (not a secret: a name to find its
     sessions by)."""
-    base = compose_base_argv(
-        params["project_src"],
-        params.get("project_name"),
-        params.get("files") or (),
-        params.get("env_files") or (),
-        params.get("docker_cli") or "docker",
-    )
-    service = params.get("service") or "db"
-    environment = {"PGAPPNAME": application_name} if application_name else None
-    return lambda command: compose_exec_argv(base, service, command, environment)
+    return compose_exec_wrap(params, {"PGAPPNAME": application_name} if application_name else None)
 
 
 def placeholder_dir(params: dict, token: str = "RANDOM") -> str:
