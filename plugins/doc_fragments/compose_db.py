@@ -31,6 +31,12 @@ options:
     type: list
     elements: path
     default: []
+  profiles:
+    description:
+      - Compose profiles (C(docker compose --profile)), for a project whose services need one.
+    type: list
+    elements: str
+    default: []
   service:
     description:
       - The Compose service that runs PostgreSQL.

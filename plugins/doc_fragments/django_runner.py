@@ -34,12 +34,12 @@ options:
     type: path
   project_name:
     description:
-      - The Compose project name (C(docker compose -p)).
+      - The Compose project name (C(docker compose --project-name)).
       - Only for the compose runners.
     type: str
   files:
     description:
-      - Compose files (C(docker compose -f)), in order.
+      - Compose files (C(docker compose --file)), in order.
       - Only for the compose runners.
     type: list
     elements: path

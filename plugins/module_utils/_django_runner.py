@@ -20,6 +20,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (
+    compose_argv_of,
+)
+
 RUNNERS = frozenset(("compose_run", "compose_exec", "local", "argv_prefix"))
 COMPOSE_RUNNERS = frozenset(("compose_run", "compose_exec"))
 
@@ -95,19 +99,8 @@ def validate_runner_params(params: Mapping[str, Any]) -> list[str]:
 
 
 def compose_base_argv(params: Mapping[str, Any]) -> list[str]:
-    """`docker compose` plus the project options (project directory, name, files, env files)."""
-    argv = [params.get("docker_cli") or "docker", "compose"]
-    if params.get("project_src"):
-        argv += ["--project-directory", params["project_src"]]
-    if params.get("project_name"):
-        argv += ["-p", params["project_name"]]
-    for path in params.get("files") or ():
-        argv += ["-f", path]
-    for path in params.get("env_files") or ():
-        argv += ["--env-file", path]
-    for profile in params.get("profiles") or ():
-        argv += ["--profile", profile]
-    return argv
+    """`docker compose` plus the project options (directory, name, files, env files, profiles)."""
+    return compose_argv_of(params)
 
 
 def python_executable(params: Mapping[str, Any]) -> str:

@@ -28,6 +28,9 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple, Optional
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (
+    compose_argv,
+)
 
 CHUNK_SIZE = 1024 * 1024
 VERIFY_MODES = frozenset(("stream", "file", "none"))
@@ -100,6 +103,7 @@ def compose_argument_spec() -> dict[str, dict[str, Any]]:
         "project_name": {"type": "str"},
         "files": {"type": "list", "elements": "path", "default": []},
         "env_files": {"type": "list", "elements": "path", "default": []},
+        "profiles": {"type": "list", "elements": "str", "default": []},
         "service": {"type": "str", "default": "db"},
         "docker_cli": {"type": "str", "default": "docker"},
     }
@@ -111,16 +115,10 @@ def compose_base_argv(
     files: Sequence[str] = (),
     env_files: Sequence[str] = (),
     docker_cli: str = "docker",
+    profiles: Sequence[str] = (),
 ) -> list[str]:
-    """``docker compose`` with the options that address one project."""
-    argv = [docker_cli, "compose", "--project-directory", project_src]
-    if project_name:
-        argv += ["--project-name", project_name]
-    for name in files or ():
-        argv += ["--file", name]
-    for name in env_files or ():
-        argv += ["--env-file", name]
-    return argv
+    """``docker compose`` with the options that address one project (_compose_project)."""
+    return compose_argv(project_src, project_name, files, env_files, profiles, docker_cli)
 
 
 def compose_exec_argv(

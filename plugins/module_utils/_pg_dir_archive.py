@@ -55,7 +55,7 @@ Wrap = Callable[[Sequence[str]], list]  # turns a container command into the arg
 
 def compose_exec_wrap(params: Mapping, environment: Optional[dict[str, str]] = None) -> Wrap:
     """The Wrap of the modules' Compose options (``project_src``, ``project_name``, ``files``,
-    ``env_files``, ``docker_cli``, ``service``, default ``db``): ``docker compose ... exec -T
+    ``env_files``, ``profiles``, ``docker_cli``, ``service``, default ``db``): ``docker compose ... exec -T
     SERVICE command``. ``environment`` goes into argv: never put a secret there."""
     base = compose_base_argv(
         params["project_src"],
@@ -63,6 +63,7 @@ def compose_exec_wrap(params: Mapping, environment: Optional[dict[str, str]] = N
         params.get("files") or (),
         params.get("env_files") or (),
         params.get("docker_cli") or "docker",
+        params.get("profiles") or (),
     )
     service = params.get("service") or "db"
     return lambda command: compose_exec_argv(base, service, command, environment)

@@ -30,6 +30,8 @@ description:
   - With O(terminate=true), ends offending sessions with C(pg_terminate_backend()) - by default only
     sessions idle in transaction for longer than O(terminate_idle_age) - and reports each one.
     Prepared transactions, C(pg_dump) and anti-wraparound autovacuum are never terminated.
+extends_documentation_fragment:
+  - accreditrack.ops.compose_db
 options:
   query:
     description:
@@ -38,29 +40,6 @@ options:
         lock_check role passes with C(lookup('ansible.builtin.file', 'inspect.sql')).
     type: str
     required: true
-  project_src:
-    description: The Compose project directory (C(docker compose --project-directory)).
-    type: path
-    required: true
-  project_name:
-    description: The Compose project name (C(docker compose -p)).
-    type: str
-  files:
-    description: Compose files (C(docker compose -f)), in order.
-    type: list
-    elements: path
-  env_files:
-    description: Files Compose reads variables for interpolation from (C(--env-file)).
-    type: list
-    elements: path
-  docker_cli:
-    description: The Docker CLI to run C(docker compose) with.
-    type: str
-    default: docker
-  service:
-    description: The Compose service that runs PostgreSQL (and has C(psql)).
-    type: str
-    default: db
   db_name:
     description:
       - The database to inspect. Default is C(POSTGRES_DB) of the service's container, else
@@ -285,8 +264,11 @@ import time
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner import (
-    compose_base_argv,
+from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (
+    compose_argv_of,
+)
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
+    compose_argument_spec,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_locks import (
     classify,
@@ -313,7 +295,7 @@ class LockWaiter:
     def __init__(self, module: AnsibleModule) -> None:
         self.module = module
         self.params = module.params
-        self.base = compose_base_argv(self.params)
+        self.base = compose_argv_of(self.params)
 
     def run(self, argv: list[str], data: str | None = None) -> str:
         rc, out, err = self.module.run_command(
@@ -456,15 +438,10 @@ def _summary(offender: dict[str, Any]) -> dict[str, Any]:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec={
+    argument_spec = compose_argument_spec()
+    argument_spec.update(
+        {
             "query": {"type": "str", "required": True},
-            "project_src": {"type": "path", "required": True},
-            "project_name": {"type": "str"},
-            "files": {"type": "list", "elements": "path"},
-            "env_files": {"type": "list", "elements": "path"},
-            "docker_cli": {"type": "str", "default": "docker"},
-            "service": {"type": "str", "default": "db"},
             "db_name": {"type": "str"},
             "db_user": {"type": "str"},
             "tables": {"type": "list", "elements": "str", "default": []},
@@ -481,9 +458,9 @@ def main() -> None:
                 "choices": ["idle_in_transaction", "all_blockers"],
             },
             "terminate_idle_age": {"type": "float", "default": 60},
-        },
-        supports_check_mode=True,
+        }
     )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     if module.params["interval"] <= 0 or module.params["timeout"] < 0:
         module.fail_json(msg="interval must be > 0 and timeout >= 0")
     LockWaiter(module).main()
