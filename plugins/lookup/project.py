@@ -10,18 +10,19 @@ author: AccrediTrack operations team
 version_added: 0.1.0
 short_description: The project's address and layout, from the project variables given once
 description:
-  - Every role and playbook of accreditrack.ops reads the project it works on through this lookup, so
-    the project variables below are set ONCE - in the inventory (C(group_vars), C(host_vars)), with
-    C(-e), or in the vars of a user's own play - and reach every role and module. No role has a copy
-    of them.
-  - Ansible's precedence applies as usual - C(-e) over play vars over C(host_vars) over C(group_vars);
-    the defaults below are the lowest of all.
+  - Every role and playbook of accreditrack.ops reads the project it works on through this lookup,
+    so the project variables below are set ONCE - in the inventory (C(group_vars), C(host_vars)),
+    with C(-e), or in the vars of a user's own play - and reach every role and module. No role has
+    a copy of them.
+  - Ansible's precedence applies as usual - C(-e) over play vars over C(host_vars) over
+    C(group_vars); the defaults below are the lowest of all.
   - Returns the resolved project - validated, C(project_src) without trailing slashes, the
     docker compose argv built once (C(compose_argv)), and the option sets of the module groups
     (C(django) for C(group/accreditrack.ops.django), C(db) for C(group/accreditrack.ops.postgresql),
     C(compose) for community.docker.docker_compose_v2), the environment of every docker compose
-    process (C(environment) - C(compose_environment) plus C(secret_environment)), and the paths of the
-    deploy lock (C(lock_file)), reports (C(reports_dir)) and rollback points (C(rollback_points_dir)).
+    process (C(environment) - C(compose_environment) plus C(secret_environment)), and the paths of
+    the deploy lock (C(lock_file)), reports (C(reports_dir)) and rollback points
+    (C(rollback_points_dir)).
   - With a term, returns only that key of the project (for example V(django)).
   - A missing or wrong variable fails with a message that names it.
 options:
@@ -29,24 +30,34 @@ options:
     description: At most one key of the project to return (default - the whole project).
     required: false
   require_compose:
-    description: Fail when project_src is not set. V(false) for the direct modes (a PostgreSQL server without Compose).
+    description:
+      - >-
+        Fail when project_src is not set. V(false) for the direct modes (a PostgreSQL server
+        without Compose).
     type: bool
     default: true
   project_src:
-    description: The compose project directory on the managed host (absolute; a trailing C(/) is fine). Required.
+    description:
+      - >-
+        The compose project directory on the managed host (absolute; a trailing C(/) is fine).
+        Required.
     type: str
     vars:
       - name: project_src
   project_name:
     description:
       - The compose project name (C(--project-name)). Empty - Compose's own default.
-      - Also names the project's deploy lock, reports and rollback points; empty - the last part of project_src.
+      - Also names the project's deploy lock, reports and rollback points; empty - the last part
+        of project_src.
     type: str
     default: ""
     vars:
       - name: project_name
   compose_files:
-    description: Compose files (C(--file)), in order; relative to project_src or absolute. Empty - Compose's default file.
+    description:
+      - >-
+        Compose files (C(--file)), in order; relative to project_src or absolute. Empty -
+        Compose's default file.
     type: list
     elements: str
     default: []
@@ -85,7 +96,10 @@ options:
     vars:
       - name: db_service
   app_services:
-    description: The long-running services that run a release (brought up with C(up --wait)). Empty - [backend_service].
+    description:
+      - >-
+        The long-running services that run a release (brought up with C(up --wait)). Empty -
+        [backend_service].
     type: list
     elements: str
     default: []
@@ -104,23 +118,29 @@ options:
     vars:
       - name: python
   django_settings:
-    description: C(--settings) for every manage.py command. Empty - the container's DJANGO_SETTINGS_MODULE.
+    description:
+      - >-
+        C(--settings) for every manage.py command. Empty - the container's
+        DJANGO_SETTINGS_MODULE.
     type: str
     default: ""
     vars:
       - name: django_settings
   django_runner:
     description:
-      - How Django runs - C(compose_run) (a one-off C(docker compose run --rm -T --no-deps) container),
-        C(compose_exec) (in the running backend container), C(local) or C(argv_prefix) (see the
-        accreditrack.ops.django_runner doc fragment).
+      - How Django runs - C(compose_run) (a one-off C(docker compose run --rm -T --no-deps)
+        container), C(compose_exec) (in the running backend container), C(local) or
+        C(argv_prefix) (see the accreditrack.ops.django_runner doc fragment).
     type: str
     default: compose_run
     choices: [compose_run, compose_exec, local, argv_prefix]
     vars:
       - name: django_runner
   django_argv_prefix:
-    description: With django_runner C(argv_prefix) - the argv that runs Python with manage.py in the right place.
+    description:
+      - >-
+        With django_runner C(argv_prefix) - the argv that runs Python with manage.py in the
+        right place.
     type: list
     elements: str
     default: []
@@ -156,11 +176,12 @@ options:
       - name: compose_environment
   secret_environment:
     description:
-      - Environment of every docker compose process that is secret - for example the database password a
-        compose file interpolates with C(${DB_PASSWORD:?}). Never recorded, never in argv.
+      - Environment of every docker compose process that is secret - for example the database
+        password a compose file interpolates with C(${DB_PASSWORD:?}). Never recorded, never in
+        argv.
       - >-
-        On C(ansible_connection=local) docker compose also inherits the controller's environment; over SSH
-        it does not, so pass exported variables on, for example
+        On C(ansible_connection=local) docker compose also inherits the controller's environment;
+        over SSH it does not, so pass exported variables on, for example
         C(secret_environment: {DB_PASSWORD: "{{ lookup('ansible.builtin.env', 'DB_PASSWORD') }}"}).
     type: dict
     default: {}
@@ -179,7 +200,10 @@ options:
     vars:
       - name: db_user
   release_variable:
-    description: "The variable the compose file selects the release's images with (C(image: app:${BACKEND_RELEASE}))."
+    description:
+      - >-
+        The variable the compose file selects the release's images with (C(image:
+        app:${BACKEND_RELEASE})).
     type: str
     default: BACKEND_RELEASE
     vars:
@@ -222,9 +246,9 @@ _raw:
   type: raw
 """
 
-from ansible.errors import AnsibleError  # noqa: E402
-from ansible.plugins.lookup import LookupBase  # noqa: E402
-from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (  # noqa: E402
+from ansible.errors import AnsibleError
+from ansible.plugins.lookup import LookupBase
+from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (
     ProjectError,
     resolve_project,
 )
@@ -260,7 +284,7 @@ VARIABLES = (
 class LookupModule(LookupBase):
     def run(self, terms, variables=None, **kwargs):
         variables = variables or {}
-        # Variables reach a lookup as they were written (templates included): template the ones it reads.
+        # Variables reach a lookup as written (templates included): template the ones it reads.
         given = {
             name: self._templar.template(variables[name]) for name in VARIABLES if name in variables
         }
@@ -277,7 +301,6 @@ class LookupModule(LookupBase):
                 "accreditrack.ops.project takes at most one term (a key of the project)"
             )
         if terms[0] not in project:
-            raise AnsibleError(
-                f"accreditrack.ops.project has no key {terms[0]!r}; keys: {', '.join(sorted(project))}"
-            )
+            keys = ", ".join(sorted(project))
+            raise AnsibleError(f"accreditrack.ops.project has no key {terms[0]!r}; keys: {keys}")
         return [project[terms[0]]]

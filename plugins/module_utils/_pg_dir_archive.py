@@ -55,8 +55,8 @@ Wrap = Callable[[Sequence[str]], list]  # turns a container command into the arg
 
 def compose_exec_wrap(params: Mapping, environment: Optional[dict[str, str]] = None) -> Wrap:
     """The Wrap of the modules' Compose options (``project_src``, ``project_name``, ``files``,
-    ``env_files``, ``profiles``, ``docker_cli``, ``service``, default ``db``): ``docker compose ... exec -T
-    SERVICE command``. ``environment`` goes into argv: never put a secret there."""
+    ``env_files``, ``profiles``, ``docker_cli``, ``service``, default ``db``): ``docker compose ...
+    exec -T SERVICE command``. ``environment`` goes into argv: never put a secret there."""
     base = compose_base_argv(
         params["project_src"],
         params.get("project_name"),

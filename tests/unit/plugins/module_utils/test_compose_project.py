@@ -30,9 +30,13 @@ SHELF = {
 
 
 def test_compose_argv_long_options_in_order():
-    assert cp.compose_argv("/p", "n", ["a.yml", "b.yml"], [".env"], ["app", "ops"], "/usr/bin/docker") == [
+    argv = cp.compose_argv(
+        "/p", "n", ["a.yml", "b.yml"], [".env"], ["app", "ops"], "/usr/bin/docker"
+    )
+    assert argv == [
         "/usr/bin/docker", "compose", "--project-directory", "/p", "--project-name", "n",
-        "--file", "a.yml", "--file", "b.yml", "--env-file", ".env", "--profile", "app", "--profile", "ops",
+        "--file", "a.yml", "--file", "b.yml", "--env-file", ".env",
+        "--profile", "app", "--profile", "ops",
     ]  # fmt: skip
 
 
@@ -49,8 +53,9 @@ def test_defaults_are_the_seed_layout():
     assert p["backend_service"] == "backend" and p["db_service"] == "db"
     assert p["app_services"] == ["backend"]
     assert p["django"] == {
-        "runner": "compose_run", "service": "backend", "manage_py": "config/manage.py", "python": "python",
-        "docker_cli": "docker", "environment": {}, "project_src": "/srv/accreditrack",
+        "runner": "compose_run", "service": "backend", "manage_py": "config/manage.py",
+        "python": "python", "docker_cli": "docker", "environment": {},
+        "project_src": "/srv/accreditrack",
     }  # fmt: skip
     assert p["db"] == {"project_src": "/srv/accreditrack", "service": "db", "docker_cli": "docker"}
     assert p["compose"] == {"project_src": "/srv/accreditrack"}
