@@ -11,11 +11,10 @@ source "$root/scripts/lib.sh"
 "$root/scripts/build_example_images.sh"
 "$root/scripts/example_env.sh" "$root/example/.env"
 cd "$root"
-# The example's state (deploy lock, rollback points, reports) and backups go under the user's state directory.
-vars=$(python3 -c 'import json, sys; print(json.dumps({"target": "localhost", "project_src": sys.argv[1] + "/example",
-  "project_name": "accreditrack", "env_files": [sys.argv[1] + "/example/.env"], "pull": "never", "build": "never",
-  "state_dir": sys.argv[2] + "/state", "backup_dir": sys.argv[2] + "/backups"}))' "$root" "$STATE_DIR")
-run() { ansible-playbook -i localhost, -c local -e "ansible_python_interpreter=$VENV/bin/python" -e "$vars" "$@"; }
+# The project is configured in the example's inventory (example/inventory/group_vars/accreditrack.yml);
+# only this machine's paths come from the command line: state (deploy lock, rollback points, reports)
+# and backups under the user's state directory.
+run() { ansible-playbook -i "$root/example/inventory" -e "state_dir=$STATE_DIR/state" -e "backup_dir=$STATE_DIR/backups" "$@"; }
 # A second run must not put the v1 code back on a database that is already at v2: deploy v1 only when
 # the example is not running yet (update to v2 is then a no-op on an already updated stack).
 cid=$(docker compose --project-directory example -p accreditrack --env-file example/.env ps -q backend 2>/dev/null || true)

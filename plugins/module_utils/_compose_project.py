@@ -176,6 +176,11 @@ def resolve_project(values: Mapping[str, Any], require_compose: bool = True) -> 
     compose_env = _env("compose_environment", values.get("compose_environment"))
     secret_env = _env("secret_environment", values.get("secret_environment"))
     django_env = _env("django_environment", values.get("django_environment"))
+    if release_variable in compose_env or release_variable in secret_env:
+        raise ProjectError(
+            f"compose_environment sets {release_variable}, the release_variable: give the release "
+            "with `release` (each playbook sets it for the code it runs), not compose_environment"
+        )
     both = sorted(set(compose_env) & set(secret_env))
     if both:
         raise ProjectError(
@@ -197,7 +202,9 @@ def resolve_project(values: Mapping[str, Any], require_compose: bool = True) -> 
         compose["env_files"] = env_files
     if profiles:
         compose["profiles"] = profiles
-    db_options = dict(compose, service=db, docker_cli=docker_cli)
+    # The address as the collection's compose modules take it (module_defaults of their groups).
+    address = dict(compose, docker_cli=docker_cli)
+    db_options = dict(address, service=db)
     django: dict[str, Any] = {
         "runner": runner,
         "service": backend,
@@ -248,6 +255,7 @@ def resolve_project(values: Mapping[str, Any], require_compose: bool = True) -> 
         # The environment of every docker compose process: the recorded part and the secrets.
         "environment": dict(compose_env, **secret_env),
         "compose": compose_module,
+        "address": address,
         "django": django,
         "db": db_options,
     }

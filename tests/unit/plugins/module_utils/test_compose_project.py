@@ -74,6 +74,7 @@ def test_every_dimension_reaches_every_group():
     }
     assert p["compose"] == address
     assert p["db"] == dict(address, service="postgres", docker_cli="docker")
+    assert p["address"] == dict(address, docker_cli="docker")
     assert p["django"] == dict(
         address,
         runner="compose_run",
@@ -143,6 +144,11 @@ def test_file_name_never_empty(src, name, expected):
             {**EXAMPLE, "compose_environment": {"PW": "x"}, "secret_environment": {"PW": "y"}},
             "PW set in both",
             id="secret-in-both",
+        ),
+        pytest.param(
+            {**EXAMPLE, "compose_environment": {"BACKEND_RELEASE": "v2"}},
+            "give the release with `release`",
+            id="release-in-compose-environment",
         ),
         pytest.param(
             {**EXAMPLE, "django_runner": "argv_prefix"}, "needs django_argv_prefix", id="prefix"
