@@ -158,17 +158,25 @@ def test_published_address(publishers, port, address):
     [
         pytest.param([], None, "publishes no port: set health_url", id="none"),
         pytest.param(
-            [{"URL": "0.0.0.0", "TargetPort": 80, "PublishedPort": 80, "Protocol": "tcp"},
-             {"URL": "0.0.0.0", "TargetPort": 443, "PublishedPort": 443, "Protocol": "tcp"}],
-            None, "several container ports \\(80, 443\\)", id="several",
+            [
+                {"URL": "0.0.0.0", "TargetPort": 80, "PublishedPort": 80, "Protocol": "tcp"},
+                {"URL": "0.0.0.0", "TargetPort": 443, "PublishedPort": 443, "Protocol": "tcp"},
+            ],
+            None,
+            "several container ports \\(80, 443\\)",
+            id="several",
         ),
-        pytest.param(PS_ROW["Publishers"], 8000, "no port for its container port 8000", id="wrong-port"),
+        pytest.param(
+            PS_ROW["Publishers"], 8000, "no port for its container port 8000", id="wrong-port"
+        ),
         pytest.param(
             [{"URL": "", "TargetPort": 5432, "PublishedPort": 0, "Protocol": "tcp"}],
-            None, "publishes no port", id="exposed-not-published",
+            None,
+            "publishes no port",
+            id="exposed-not-published",
         ),
     ],
-)  # fmt: skip
+)
 def test_published_address_errors_name_the_fix(publishers, port, message):
     records = cr.containers([dict(PS_ROW, Publishers=publishers)], [])
     with pytest.raises(cr.ReleaseError, match=message):
@@ -190,20 +198,38 @@ def test_published_address_without_a_container():
         pytest.param(204, "", [200, 204], "", {}, True, "", id="status-list"),
         pytest.param(200, "ok", [200], "^ok$", {}, True, "", id="regex-match"),
         pytest.param(200, "degraded", [200], "^ok", {}, False, "does not match", id="regex-miss"),
-        pytest.param(200, "ok", [200], "", {"status": "ok"}, False, "not JSON", id="expect-not-json"),
         pytest.param(
-            200, '{"status": "ok", "db": {"up": true}}', [200], "", {"db": {"up": True}}, True, "",
+            200, "ok", [200], "", {"status": "ok"}, False, "not JSON", id="expect-not-json"
+        ),
+        pytest.param(
+            200,
+            '{"status": "ok", "db": {"up": true}}',
+            [200],
+            "",
+            {"db": {"up": True}},
+            True,
+            "",
             id="expect-nested",
         ),
         pytest.param(
-            200, '{"status": "ok"}', [200], "", {"release": "v2"}, False, "does not contain",
+            200,
+            '{"status": "ok"}',
+            [200],
+            "",
+            {"release": "v2"},
+            False,
+            "does not contain",
             id="expect-missing",
         ),
-        pytest.param(200, '{"version": "2025.1"}', [200], "", {"version": 2025.1}, True, "", id="yaml-number"),
-        pytest.param(200, '{"n": 1}', [200], "", {"n": True}, False, "does not contain", id="bool-not-int"),
+        pytest.param(
+            200, '{"version": "2025.1"}', [200], "", {"version": 2025.1}, True, "", id="yaml-number"
+        ),
+        pytest.param(
+            200, '{"n": 1}', [200], "", {"n": True}, False, "does not contain", id="bool-not-int"
+        ),
         pytest.param(None, "", [200], "", {}, False, "no answer", id="no-answer"),
     ],
-)  # fmt: skip
+)
 def test_health_verdict(status, text, statuses, regex, expect, ok, reason):
     got_ok, got_reason, _body = cr.health_verdict(status, text, statuses, regex, expect)
     assert got_ok is ok

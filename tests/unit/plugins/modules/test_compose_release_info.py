@@ -93,8 +93,8 @@ def test_record_reads_ps_and_images_with_every_project_option(tmp_path, collecti
     assert got["release"] == "2025.1" and got["running"] is True and got["changed"] is False
     assert {c["name"]: c["image_id"] for c in got["containers"]}["shelf-worker-1"] == "sha256:old"
     prefix = (
-        f"compose --project-directory {tmp_path} --project-name shelf --file deploy/compose.prod.yml "
-        "--profile app"
+        f"compose --project-directory {tmp_path} --project-name shelf "
+        "--file deploy/compose.prod.yml --profile app"
     )
     assert calls == [f"{prefix} ps --all --format json", f"{prefix} images --format json"]
 

@@ -14,6 +14,7 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -24,9 +25,9 @@ class App(BaseHTTPRequestHandler):
     """/healthz: 'ok' (text/plain) for Host shelf.internal only (like Django's ALLOWED_HOSTS);
     /flaky: 503 twice, then 200; /json: the example's JSON; /html: a page."""
 
-    hits: dict[str, int] = {}
+    hits: ClassVar[dict[str, int]] = {}
 
-    def do_GET(self):  # noqa: N802 (http.server's name)
+    def do_GET(self):
         App.hits[self.path] = App.hits.get(self.path, 0) + 1
         if self.path == "/healthz":
             ok = self.headers.get("Host") == "shelf.internal"
