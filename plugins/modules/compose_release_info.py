@@ -139,6 +139,13 @@ containers:
       state: running
       health: healthy
       publishers: []
+images:
+  description: The rows of C(docker compose images --format json) (or of O(state)), as printed.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {ContainerName: shop-web-1, ID: "sha256:4f1c...", Repository: shop-web, Tag: "2025.1"}
 expected:
   description:
     - With O(verify) - the image each service of the compose file runs under this environment.
@@ -221,7 +228,9 @@ class ReleaseInfo:
                     self.run(["images", "--format", "json"], "compose images"), "images"
                 )
             records = containers(ps_rows, image_rows)
-            result: dict[str, Any] = dict(release_record(records, p["service"]), containers=records)
+            result: dict[str, Any] = dict(
+                release_record(records, p["service"]), containers=records, images=image_rows
+            )
             if p["verify"]:
                 config = json.loads(self.run(["config", "--format", "json"], "compose config"))
                 expected = expected_images(config, p.get("project_name") or "")
