@@ -195,15 +195,20 @@ def pg_restore_argv(
     executable: str = "pg_restore",
     jobs: int = 1,
     archive: Optional[str] = None,
+    no_owner: bool = False,
 ) -> list[str]:
     """pg_restore reading an archive from stdin (or the directory ``archive``, with ``jobs``
-    parallel jobs) into ``database``, which must exist."""
+    parallel jobs) into ``database``, which must exist. Objects keep the owners they had (a
+    restore gives back what was dumped); ``no_owner`` gives every object to ``role`` or ``user``."""
     if jobs != 1 and not archive:
         raise ValueError("pg_restore reads stdin with one job only")
     argv = [
         executable,
-        "--no-owner",
-        f"--role={role or user}",
+        *(
+            ["--no-owner", f"--role={role or user}"]
+            if no_owner
+            else ([f"--role={role}"] if role else [])
+        ),
         f"--username={user}",
         f"--dbname={database}",
         "--exit-on-error",

@@ -11,9 +11,9 @@ short_description: Restore a pg_dump archive into an existing database of a Comp
 version_added: 0.1.0
 description:
   - Streams the archive at O(path) from the managed host into C(docker compose exec -T SERVICE
-    pg_restore --no-owner --role=ROLE --dbname=DATABASE --exit-on-error) and computes its sha256
-    in the same pass. pg_restore runs inside the database container, so it has the server's
-    version.
+    pg_restore --dbname=DATABASE --exit-on-error) and computes its sha256 in the same pass.
+    pg_restore runs inside the database container, so it has the server's version. The objects
+    keep the owners they had when they were dumped (O(no_owner) gives them all to O(role)).
   - O(database) must exist, and should be a fresh, empty database (the
     P(accreditrack.ops.backup#role) role creates one with a temporary name and swaps names
     afterwards, so a failed restore never touches the live database).
@@ -55,8 +55,16 @@ options:
     required: true
   role:
     description:
-      - The role that owns the restored objects (C(pg_restore --role)). Default is O(user).
+      - The role pg_restore runs as (C(pg_restore --role)); with O(no_owner=true) it owns every
+        restored object. Default - O(user).
     type: str
+  no_owner:
+    description:
+      - Give every restored object to O(role) (C(pg_restore --no-owner)) instead of the owner it
+        had. For a O(user) that may not set other owners (not a superuser); a restore should
+        otherwise give back the owners it dumped.
+    type: bool
+    default: false
   jobs:
     description:
       - Parallel jobs of pg_restore (C(--jobs)) for a directory archive. More than 1 with a
@@ -128,7 +136,7 @@ cmd:
   type: list
   elements: str
   sample: [docker, compose, --project-directory, /srv/accreditrack, exec, -T, db, pg_restore,
-           --no-owner, --role=accreditrack, --username=accreditrack,
+           --username=accreditrack,
            --dbname=accreditrack_restore_20260102, --exit-on-error]
 stderr:
   description: pg_restore's standard error.
@@ -170,6 +178,7 @@ def restore_command(params: dict, archive: Optional[str] = None) -> list[str]:
             params.get("role"),
             jobs=(params.get("jobs") or 1) if archive else 1,
             archive=archive,
+            no_owner=bool(params.get("no_owner")),
         )
     )
 
@@ -208,6 +217,7 @@ def main() -> None:
         database={"type": "str", "required": True},
         user={"type": "str", "required": True},
         role={"type": "str"},
+        no_owner={"type": "bool", "default": False},
         jobs={"type": "int", "default": 1},
         container_tmp_dir={"type": "path", "default": "/tmp"},
     )

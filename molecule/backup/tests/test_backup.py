@@ -277,3 +277,15 @@ def test_directory_retention_pruned_the_older_directory_and_swept_orphans(result
 def test_directory_backup_restore_brought_the_state_back(results):
     assert results["directory_restore"]["path"] == results["directory"]["path"]
     assert results["counts_after_directory_restore"] == results["counts_directory"]
+
+
+def test_restore_keeps_database_level_state_and_owners(results):
+    """A fresh CREATE DATABASE + a dump without --create would lose all but the rows."""
+    state = results["database_state"]
+    assert state["table_owner"] == "ats_reporter"
+    assert ":statement_timeout=7min" in state["settings"]
+    assert ':search_path="$user", public' in state["settings"]
+    assert "accreditrack:work_mem=8MB" in state["settings"]
+    assert "ats_reporter=c/" in state["acl"] and "=Tc/" not in state["acl"]
+    assert state["comment"] == "AccrediTrack, ats"
+    assert not any(name.startswith("accreditrack_restore_") for name in state["databases"])

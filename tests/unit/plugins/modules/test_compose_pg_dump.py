@@ -217,17 +217,18 @@ def test_verify_command(runner, expected):
     )
 
 
-def test_restore_argv_has_no_password_and_no_owner():
+def test_restore_argv_has_no_password_and_keeps_the_owners():
     argv = pg_restore_argv("app_restore", "app")
-    assert argv == [
-        "pg_restore",
-        "--no-owner",
-        "--role=app",
-        "--username=app",
-        "--dbname=app_restore",
-        "--exit-on-error",
-    ]
+    assert argv == ["pg_restore", "--username=app", "--dbname=app_restore", "--exit-on-error"]
     assert not any("password" in arg.lower() for arg in argv)
+
+
+def test_restore_argv_no_owner_gives_every_object_to_the_role():
+    assert pg_restore_argv("app_restore", "app", "owner", no_owner=True)[1:3] == [
+        "--no-owner",
+        "--role=owner",
+    ]
+    assert pg_restore_argv("app_restore", "app", "owner")[1] == "--role=owner"
 
 
 def test_dump_argv_never_asks_for_a_password():
