@@ -39,6 +39,7 @@ step changelog-lint antsibull-changelog lint
 step pytest python -m pytest -q -p no:cacheprovider tests/unit tests/packaging
 step ansible-test-sanity "$root/scripts/sanity.sh"
 step build-example-images "$root/scripts/build_example_images.sh"
+step build-bookshelf-images "$root/scripts/build_bookshelf_images.sh"
 
 if [ $# -gt 0 ]; then scenarios=("$@"); else
   scenarios=(); for f in molecule/*/molecule.yml; do scenarios+=("$(basename "$(dirname "$f")")"); done
