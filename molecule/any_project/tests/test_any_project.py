@@ -36,8 +36,8 @@ def reports() -> list[dict]:
 
 
 def report_of(playbook_run: str) -> dict:
-    """The report each run wrote, in order: deploy, update_rc1, update_good, update_again."""
-    order = ["deploy", "update_rc1", "update_good", "update_again"]
+    """The report each run wrote, in order."""
+    order = ["deploy", "update_rc1", "update_unreachable", "update_good", "update_again"]
     return reports()[order.index(playbook_run)]
 
 
@@ -98,6 +98,31 @@ def test_the_failed_update_is_rolled_back_exactly_with_the_new_code():
     assert report["rollback_failures"] == []
 
 
+def test_a_host_unreachable_in_the_restart_play_is_rolled_back_reported_and_unlocked():
+    update = run("update_unreachable")
+    assert update["rc"] != 0
+    report = report_of("update_unreachable")
+    assert report["hosts"] == ["shelf-ssh", "shelf-ssh2"]
+    first = report["failures"][0]
+    assert (
+        first["phase"] == "restart"
+        and first["host"] == "shelf-ssh2"
+        and first["unreachable"] is True
+    )
+    assert "shelf-ssh2 is unreachable" in first["message"]
+    # The database went back with the new code; the reachable host runs the previous release again;
+    # the unreachable one could not be brought back - said so, not hidden.
+    assert report["rollback"]["verified"] is True
+    assert report["outcome"] == "rollback_failed"
+    assert [f["host"] for f in report["rollback_failures"]] == ["shelf-ssh2"]
+    after = state("update_unreachable")
+    assert after["db"] == state("seeded")["db"]
+    assert images(after)["web"] == "bookshelf-web:2024.10"
+    # The run took the deploy lock and released it.
+    assert not Path("/home/shelfdeploy/accreditrack-ops/locks/shelf_any.lock").exists()
+    assert "update shelf_any: ROLLBACK_FAILED" in update["stdout"]
+
+
 def test_the_good_update_lands_django_5_2():
     update = run("update_good")
     assert update["rc"] == 0, update["stdout"][-3000:]
@@ -125,7 +150,14 @@ def test_no_secret_in_reports_rollback_points_or_output():
     secret = os.environ["SHELF_DB_PASSWORD"]
     for path in Path("/home/shelfdeploy/accreditrack-ops").rglob("*.json"):
         assert secret not in path.read_text(), path
-    for name in ("deploy", "update_rc1", "update_good", "update_again", "status_local"):
+    for name in (
+        "deploy",
+        "update_rc1",
+        "update_unreachable",
+        "update_good",
+        "update_again",
+        "status_local",
+    ):
         assert secret not in json.dumps(run(name)), name
 
 
