@@ -58,9 +58,11 @@ attributes:
     description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
+    description: Reads only; there is nothing to diff.
   platform:
     support: full
     platforms: posix
+    description: Runs on the managed host, where the Docker CLI and the compose files are.
 author:
   - AccrediTrack operations team (@accreditrack)
 seealso:
