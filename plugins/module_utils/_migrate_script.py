@@ -228,8 +228,18 @@ def section(name, text):
     end(name)
 
 
+# What set_config answered for each session setting: PostgreSQL's own spelling of the value
+# ("3s" for "3000ms"), the value every migration's transaction must see.
+EXPECTED_SETTINGS = {}
+
+
+class SessionSettingLost(Exception):
+    """A session setting this run made is not in effect inside a migration's transaction."""
+
+
 def install_session_settings(connection, settings):
-    """SET lock_timeout etc. on every new PostgreSQL connection (PGOPTIONS may not reach it)."""
+    """SET lock_timeout etc. on every new PostgreSQL connection (PGOPTIONS may not reach it), and
+    check them again inside each migration's own transaction (check_session_settings)."""
     if not settings or connection.vendor != "postgresql":
         return
     from django.db.backends.signals import connection_created
@@ -240,10 +250,66 @@ def install_session_settings(connection, settings):
         with connection.cursor() as cursor:
             for name, value in sorted(settings.items()):
                 cursor.execute("SELECT set_config(%s, %s, false)", [name, value])
+                EXPECTED_SETTINGS[name] = cursor.fetchone()[0]
 
     connection_created.connect(apply, weak=False, dispatch_uid="accreditrack_ops_session_settings")
     if connection.connection is not None:
         apply(None, connection)
+    install_transaction_check()
+
+
+def lost_settings(expected, effective):
+    """[(name, effective, expected)] for every setting whose effective value differs."""
+    return [(name, effective.get(name), value) for name, value in sorted(expected.items())
+            if effective.get(name) != value]
+
+
+def lost_settings_message(lost):
+    said = ", ".join("%s is %r where this run set %r" % item for item in lost)
+    return ("Inside the migration's transaction %s: the connection goes through a pooler that does "
+            "not keep session settings (PgBouncer with pool_mode = transaction or statement, or a "
+            "server_reset_query run after every transaction). No statement of this migration ran. "
+            "Migrate through a direct or session-pooled connection (PgBouncer pool_mode = session "
+            "for the migration's database user), or make the value the role's own (ALTER ROLE ... "
+            "SET lock_timeout = ...)." % said)
+
+
+def check_session_settings(connection):
+    """Raise SessionSettingLost when a session setting is not in effect on the connection now."""
+    if not EXPECTED_SETTINGS or connection.alias != CONFIG_ALIAS[0]:
+        return
+    with connection.cursor() as cursor:
+        effective = {}
+        for name in sorted(EXPECTED_SETTINGS):
+            cursor.execute("SELECT current_setting(%s)", [name])
+            effective[name] = cursor.fetchone()[0]
+    lost = lost_settings(EXPECTED_SETTINGS, effective)
+    if lost:
+        raise SessionSettingLost(lost_settings_message(lost))
+
+
+def install_transaction_check():
+    """Every migration's schema editor checks the settings once it is inside the migration's
+    transaction (an atomic migration), before its first statement: a pooler in transaction mode
+    serves that transaction from a server connection the run's SET never reached. A non-atomic
+    migration has no transaction: the check reads the connection just before its first statement."""
+    from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+
+    if getattr(BaseDatabaseSchemaEditor, "_accreditrack_checked", False):
+        return
+    original = BaseDatabaseSchemaEditor.__enter__
+
+    def enter(self):
+        editor = original(self)
+        try:
+            check_session_settings(self.connection)
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
+            raise
+        return editor
+
+    BaseDatabaseSchemaEditor.__enter__ = enter
+    BaseDatabaseSchemaEditor._accreditrack_checked = True
 
 
 def show_setting(connection, name):
@@ -475,6 +541,14 @@ def run(result):
         result["irreversible"] = irreversible_steps(records)
         result["lock_timeout_effective"] = show_setting(connection, "lock_timeout")
         result["statement_timeout_effective"] = show_setting(connection, "statement_timeout")
+        if records:
+            # The plan's own transaction sees what a migration's will: behind a pooler in
+            # transaction pooling the session settings are gone, and nothing has been done yet.
+            from django.db import transaction
+
+            stage = "session_settings"
+            with transaction.atomic(using=database):
+                check_session_settings(connection)
     except Exception as exc:
         result["error"] = error_record(exc, stage)
         return

@@ -65,6 +65,11 @@ options:
         or of the module's own environment, and also set with C(set_config) on every PostgreSQL
         connection the run opens (so it holds where C(PGOPTIONS) does not reach the server).
         Ignored for other databases.
+      - Each migration checks the value again inside its own transaction, before its first
+        statement (also O(statement_timeout)). A pooler in transaction pooling (PgBouncer
+        C(pool_mode = transaction)) serves that transaction from a server connection the run's
+        setting never reached; the migration then fails with C(SessionSettingLost) and a message
+        naming the pooler setting, before any DDL (never retried).
     type: str
     default: 10s
   statement_timeout:

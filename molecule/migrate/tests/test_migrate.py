@@ -116,6 +116,15 @@ def test_rollback_point_and_backup_exist_once():
             id="bad-credentials",
         ),
         pytest.param(
+            "pgbouncer_refused",
+            [
+                "SessionSettingLost",
+                "lock_timeout is '0' where this run set '10s'",
+                "pool_mode = transaction",
+            ],
+            id="lock-timeout-lost-behind-pgbouncer",
+        ),
+        pytest.param(
             "preflight_older_release",
             ["accounts.0002_", "accounts.0003_", "newer release", "code downgrade", "NEWER"],
             id="older-release-over-newer-schema",

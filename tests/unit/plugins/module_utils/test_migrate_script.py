@@ -516,3 +516,64 @@ def test_lock_sql_never_raises():
     )
     assert out["sql"] == [["a.0001_x", "BEGIN;\nALTER TABLE a;\nCOMMIT;\n"]]
     assert out["error"] == "RuntimeError: no catalog"
+
+
+class _Cursor:
+    """A DB-API cursor that answers current_setting() from a dict (the server's values)."""
+
+    def __init__(self, server):
+        self.server, self.row = server, None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, sql, params):
+        assert sql == "SELECT current_setting(%s)"
+        self.row = (self.server[params[0]],)
+
+    def fetchone(self):
+        return self.row
+
+
+def _connection(server, alias="default"):
+    return SimpleNamespace(alias=alias, cursor=lambda: _Cursor(server))
+
+
+@pytest.fixture
+def expected_settings():
+    NS["CONFIG_ALIAS"][0] = "default"
+    NS["EXPECTED_SETTINGS"].clear()
+    NS["EXPECTED_SETTINGS"].update({"lock_timeout": "3s", "statement_timeout": "1min"})
+    yield NS["EXPECTED_SETTINGS"]
+    NS["EXPECTED_SETTINGS"].clear()
+
+
+def test_lost_settings_lists_only_what_differs():
+    lost = NS["lost_settings"](
+        {"lock_timeout": "3s", "statement_timeout": "1min"},
+        {"lock_timeout": "0", "statement_timeout": "1min"},
+    )
+    assert lost == [("lock_timeout", "0", "3s")]
+
+
+def test_session_settings_kept_inside_the_transaction_pass(expected_settings):
+    NS["check_session_settings"](_connection({"lock_timeout": "3s", "statement_timeout": "1min"}))
+
+
+def test_settings_lost_behind_a_transaction_pooler_fail_naming_the_pooler(expected_settings):
+    with pytest.raises(NS["SessionSettingLost"]) as caught:
+        NS["check_session_settings"](_connection({"lock_timeout": "0", "statement_timeout": "0"}))
+    message = str(caught.value)
+    assert "lock_timeout is '0' where this run set '3s'" in message
+    assert "statement_timeout is '0' where this run set '1min'" in message
+    assert "pool_mode = transaction" in message and "pool_mode = session" in message
+    assert "No statement of this migration ran" in message
+
+
+def test_session_settings_of_another_alias_or_none_requested_are_not_checked(expected_settings):
+    NS["check_session_settings"](_connection({"lock_timeout": "0"}, alias="other"))
+    expected_settings.clear()
+    NS["check_session_settings"](_connection({}))
