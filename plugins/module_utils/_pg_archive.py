@@ -133,6 +133,14 @@ def compose_exec_argv(
     return [*base, "exec", "-T", *options, service, *command]
 
 
+def container_env(module: AnsibleModule, base: Sequence[str], service: str, name: str) -> str:
+    """The value of NAME in the running container of SERVICE (empty when unset or unreadable):
+    where the image keeps POSTGRES_USER / POSTGRES_DB, read without a shell."""
+    argv = compose_exec_argv(base, service, ["printenv", name])
+    rc, out, _err = module.run_command(argv, cwd=module.params["project_src"])
+    return out.strip() if rc == 0 else ""
+
+
 def pg_dump_argv(
     database: str,
     user: str,

@@ -269,6 +269,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project 
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
     compose_argument_spec,
+    container_env,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_locks import (
     classify,
@@ -308,9 +309,7 @@ class LockWaiter:
         return out
 
     def container_env(self, name: str) -> str:
-        argv = [*self.base, "exec", "-T", self.params["service"], "printenv", name]
-        rc, out, _err = self.module.run_command(argv, cwd=self.params["project_src"])
-        return out.strip() if rc == 0 else ""
+        return container_env(self.module, self.base, self.params["service"], name)
 
     def psql_argv(self, *extra: str) -> list[str]:
         return [

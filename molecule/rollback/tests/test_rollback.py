@@ -101,6 +101,25 @@ def test_partial_non_atomic_failure_is_restored():
     same_schema_and_data(before, after)
 
 
+def test_killed_non_atomic_migration_is_restored_from_the_backup():
+    before, failed, after = (
+        record("06c_partial_rollback"),
+        record("06d_killed_failed"),
+        record("06e_killed_rollback"),
+    )
+    assert "accounts_member.badge_number" in failed["db"]["columns"]  # committed, not recorded
+    assert failed["db"]["migrations"] == before["db"]["migrations"]
+    assert failed["extra"]["migrate_result"]["status"] == "failed"
+    result, point = after["extra"]["rollback_result"], after["extra"]["point"]
+    assert point["schema"]["objects"] > 0 and len(point["schema"]["sha256"]) == 64
+    assert "accounts_member.badge_number" not in " ".join(point["schema"]["lines"])
+    # django_migrations already equals the point: without the schema's fingerprint this was "none".
+    assert result["method"] == "restore", result["reason"]
+    assert result["verified"] is True and result["schema_verified"] is True
+    assert "accounts_member.badge_number" not in after["db"]["columns"]
+    same_schema_and_data(before, after)
+
+
 def test_v5_manual_cascade_needs_confirmation_and_goes_only_as_far_as_the_plan():
     migrated, refused = record("07_v5"), record("08_manual_0003_refused")
     assert [m for m in migrated["db"]["migrations"] if m in V5_NEW] == V5_NEW
