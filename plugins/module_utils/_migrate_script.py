@@ -24,7 +24,7 @@
 #     <marker> BEGIN result    one JSON document: plan, irreversible, attempts, error, and with
 #                              CONFIG lock_targets the plan's SQL as sqlmigrate prints it (lock_sql)
 # It uses only long-stable Django APIs (call_command, MigrationExecutor, MigrationLoader) and runs
-# on Django 3.2 to 6.0 and Python 3.8+.
+# on Django 3.2 to 6.0 and Python 3.8+ (what is tested where: django_migrate's notes).
 
 from __future__ import annotations
 
@@ -271,7 +271,7 @@ def lost_settings_message(lost):
             "server_reset_query run after every transaction). No statement of this migration ran. "
             "Migrate through a direct or session-pooled connection (PgBouncer pool_mode = session "
             "for the migration's database user), or make the value the role's own (ALTER ROLE ... "
-            "SET lock_timeout = ...)." % said)
+            "SET lock_timeout = ...)" % said)
 
 
 def check_session_settings(connection):

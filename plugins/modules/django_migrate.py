@@ -146,7 +146,11 @@ attributes:
 notes:
   - The program runs inside Django through C(manage.py shell -c) and reads itself from standard
     input. It uses only long-stable Django APIs (C(call_command), C(MigrationExecutor),
-    C(MigrationLoader)) and is tested with Django 3.2 to 6.0.
+    C(MigrationLoader)) written for Django 3.2 to 6.0. Tested there - its check mode (the
+    plan, C(lock_targets), the session settings) on Django 3.2, 4.0, 4.1, 4.2, 5.0, 5.1, 5.2 and 6.0
+    against a real PostgreSQL (C(tests/parity/lock_targets_parity.py), run by hand); whole
+    migrations, rollbacks and failures on Django 4.2 (the example) and 4.2 to 5.2 (the second test
+    project, C(tests/projects/bookshelf)) in the molecule scenarios.
   - C(migrate) runs with Django's system checks, as C(manage.py migrate) does (once only, before
     anything else, with O(system_checks)).
 author:

@@ -37,7 +37,14 @@ def reports() -> list[dict]:
 
 def report_of(playbook_run: str) -> dict:
     """The report each run wrote, in order."""
-    order = ["deploy", "update_rc1", "update_unreachable", "update_good", "update_again"]
+    order = [
+        "deploy",
+        "update_rc1",
+        "update_unreachable",
+        "update_refused",
+        "update_good",
+        "update_again",
+    ]
     return reports()[order.index(playbook_run)]
 
 
@@ -121,6 +128,23 @@ def test_a_host_unreachable_in_the_restart_play_is_rolled_back_reported_and_unlo
     # The run took the deploy lock and released it.
     assert not Path("/home/shelfdeploy/accreditrack-ops/locks/shelf_any.lock").exists()
     assert "update shelf_any: ROLLBACK_FAILED" in update["stdout"]
+
+
+def test_a_host_unreachable_from_the_start_is_refused_up_front_with_a_report():
+    refused = run("update_refused")
+    assert refused["rc"] != 0
+    assert "shelf-ssh2 cannot be reached" in refused["stdout"]
+    report = report_of("update_refused")
+    assert report["hosts"] == ["shelf-ssh", "shelf-ssh2"]
+    first = report["failures"][0]
+    assert first["phase"] == "unreachable" and first["host"] == "shelf-ssh2"
+    assert report["outcome"] != "success"
+    assert report["rollback"] is None or not report["rollback"]
+    # Nothing changed: the database and the images are those the previous run left.
+    before, after = state("update_unreachable"), state("update_refused")
+    assert after["db"] == before["db"]
+    assert images(after) == images(before)
+    assert not Path("/home/shelfdeploy/accreditrack-ops/locks/shelf_any.lock").exists()
 
 
 def test_the_good_update_lands_django_5_2():
