@@ -488,7 +488,6 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner im
     error_summary,
     manage_argv,
     merged_environment,
-    parser_warning_message,
     run_cwd,
     runner_argument_spec,
     runner_required_if,
@@ -777,16 +776,18 @@ def error_message(params: Mapping[str, Any], result: Mapping[str, Any], stderr: 
     return f"The migration program failed ({stage}): {text}. {error_summary(stderr)}".strip()
 
 
-def parse_state(text: str | None, warn) -> dict | None:
+def parse_state(text: str | None) -> tuple[dict | None, str | None]:
+    """(parsed, None); (None, why) when the listing cannot be read; (None, None) without one.
+
+    The parser fails closed (a line inside the listing it cannot account for is an error, quoted
+    with its line number), so a state is never read with a migration left out.
+    """
     if text is None:
-        return None
+        return None, None
     try:
-        parsed = parse_showmigrations(text)
-    except ShowmigrationsParseError:
-        return None
-    for warning in parsed.get("warnings") or ():
-        warn(parser_warning_message(warning))
-    return dict(parsed)
+        return dict(parse_showmigrations(text)), None
+    except ShowmigrationsParseError as exc:
+        return None, str(exc)
 
 
 def interpret(
@@ -795,13 +796,12 @@ def interpret(
     check_mode: bool,
     rc: int,
     stderr: str,
-    warn=lambda message: None,
 ) -> dict[str, Any]:
     """Turn the program's sections into the module result; raise MigrateError on failure."""
     attempts = sorted((k for k in sections if k.startswith("migrate-")), key=lambda k: int(k[8:]))
     migrate_text = "".join(sections[k].strip("\n") + "\n" for k in attempts)
-    before = parse_state(sections.get("before"), warn)
-    after = parse_state(sections.get("after"), warn)
+    before, before_problem = parse_state(sections.get("before"))
+    after, after_problem = parse_state(sections.get("after"))
     if "result" not in sections:
         failed_in = last_started(migrate_text)
         where = f" while migrating {failed_in}" if failed_in else ""
@@ -836,7 +836,8 @@ def interpret(
     if result.get("lock_sql") is not None:
         out["lock_targets"], out["lock_targets_sql"] = lock_targets(result["lock_sql"])
     if before is None and not result.get("error"):
-        raise MigrateError("Cannot read the state before (showmigrations output).", **out)
+        why = f": {before_problem}" if before_problem else ""
+        raise MigrateError(f"Cannot read the state before (showmigrations output){why}", **out)
     before_state = state_map(before)
     if result.get("error"):
         error = result["error"]
@@ -854,7 +855,10 @@ def interpret(
             after_state = state_map(out["after"])
             out["applied"], out["unapplied"] = state_changes(before_state, after_state, plan)
             out["changed"] = after_state != before_state
-        raise MigrateError(error_message(params, result, stderr), **out)
+        message = error_message(params, result, stderr)
+        if after_problem:
+            message += f". The state after could not be read: {after_problem}"
+        raise MigrateError(message, **out)
 
     if check_mode or result.get("skipped_migrate"):
         # Nothing ran: `after` is the state before; in check mode `changed` and the lists predict.
@@ -867,9 +871,9 @@ def interpret(
         return out
 
     if after is None:
+        why = after_problem or (result.get("after_error") or {}).get("message", "no listing")
         raise MigrateError(
-            "migrate succeeded but the state after could not be read: "
-            f"{(result.get('after_error') or {}).get('message', 'no listing')}",
+            f"migrate succeeded but the state after could not be read: {why}",
             changed=True,
             **out,
         )
@@ -940,7 +944,7 @@ def main() -> None:
     }
     sections = extract_sections(stdout, marker)
     try:
-        out = interpret(params, sections, module.check_mode, rc, stderr, module.warn)
+        out = interpret(params, sections, module.check_mode, rc, stderr)
     except MigrateError as exc:
         failed = {"changed": False, "applied": [], "unapplied": [], "attempts": []}
         failed.update(exc.result)

@@ -231,7 +231,7 @@ def test_plan_violations(after, plan, expected):
 
 
 def parsed(applied):
-    return dm.parse_state(listing(applied), lambda _: None)
+    return dm.parse_state(listing(applied))[0]
 
 
 @pytest.mark.parametrize(
@@ -474,12 +474,36 @@ def test_success_that_changed_nothing_it_should_have_fails():
     assert caught.value.result["changed"] is False
 
 
-def test_parser_warnings_are_surfaced():
-    warnings = []
-    text = "accounts\n [X] 0001_initial\n [Y] something new\n [ ] 0002_b\n"
-    dm.parse_state(text, warnings.append)
-    assert warnings
-    assert "report" in warnings[0].lower()
+UNREADABLE = "accounts\n [X] 0001_initial\n [Y] something new\n [ ] 0002_b\n"
+
+
+def test_parse_state_fails_closed_on_a_line_it_cannot_account_for():
+    parsed_state, problem = dm.parse_state(UNREADABLE)
+    assert parsed_state is None
+    assert "line 3: unrecognised line inside the listing: '[Y] something new'" in problem
+
+
+def test_unreadable_state_before_fails_the_module_quoting_the_line():
+    sections = {"before": UNREADABLE, "result": result(plan=[])}
+    with pytest.raises(dm.MigrateError) as caught:
+        interpret(sections)
+    assert caught.value.msg.startswith("Cannot read the state before")
+    assert "line 3" in caught.value.msg and "'[Y] something new'" in caught.value.msg
+
+
+def test_unreadable_state_after_fails_the_module_quoting_the_line():
+    plan = [step("accounts", "0002_contact_email")]
+    sections = {
+        "before": listing({"accounts": 1, "auth": 1}),
+        "migrate-1": "Running migrations:\n  Applying accounts.0002_contact_email... OK",
+        "after": UNREADABLE,
+        "result": result(plan=plan, attempts=[OK]),
+    }
+    with pytest.raises(dm.MigrateError) as caught:
+        interpret(sections)
+    assert caught.value.msg.startswith("migrate succeeded but the state after could not be read")
+    assert "line 3" in caught.value.msg and "'[Y] something new'" in caught.value.msg
+    assert caught.value.result["changed"] is True
 
 
 # --- lock targets (lock_targets=true) -----------------------------------------------------------
