@@ -491,6 +491,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner im
     run_cwd,
     runner_argument_spec,
     runner_required_if,
+    tail,
     validate_runner_params,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._migrate_script import (
@@ -790,6 +791,14 @@ def parse_state(text: str | None) -> tuple[dict | None, str | None]:
         return None, str(exc)
 
 
+def exit_status_problem(rc: int, stderr: str) -> str:
+    """Why a non-zero exit status fails the run even though the program printed its result."""
+    return (
+        f"manage.py shell exited with rc={rc}, so the run failed whatever the migration program "
+        f"reported; stderr: {tail(stderr, 8) or 'nothing'}"
+    )
+
+
 def interpret(
     params: Mapping[str, Any],
     sections: Mapping[str, str],
@@ -797,7 +806,29 @@ def interpret(
     rc: int,
     stderr: str,
 ) -> dict[str, Any]:
-    """Turn the program's sections into the module result; raise MigrateError on failure."""
+    """Turn the program's sections into the module result; raise MigrateError on failure.
+
+    A non-zero exit status always fails, with the rc and the end of stderr in the message, even
+    when the program's result section was read (it may say success).
+    """
+    try:
+        out = _interpret(params, sections, check_mode, rc, stderr)
+    except MigrateError as exc:
+        if rc != 0 and "result" in sections:
+            exc.msg = f"{exc.msg}. {exit_status_problem(rc, stderr)}"
+        raise
+    if rc != 0:
+        raise MigrateError(exit_status_problem(rc, stderr), **out)
+    return out
+
+
+def _interpret(
+    params: Mapping[str, Any],
+    sections: Mapping[str, str],
+    check_mode: bool,
+    rc: int,
+    stderr: str,
+) -> dict[str, Any]:
     attempts = sorted((k for k in sections if k.startswith("migrate-")), key=lambda k: int(k[8:]))
     migrate_text = "".join(sections[k].strip("\n") + "\n" for k in attempts)
     before, before_problem = parse_state(sections.get("before"))

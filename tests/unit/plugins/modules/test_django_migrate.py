@@ -284,6 +284,47 @@ def test_success_reports_changes_and_diff():
     assert "Applying accounts.0003_populate... OK" in out["migrate_output"]
 
 
+@pytest.mark.parametrize("rc", [1, 137, -9, 2])
+def test_non_zero_exit_fails_even_when_the_result_section_says_success(rc):
+    plan = [step("accounts", "0002_contact_email")]
+    sections = {
+        "before": listing({"accounts": 1, "auth": 1}),
+        "migrate-1": "  Applying accounts.0002_contact_email... OK",
+        "after": listing({"accounts": 2, "auth": 1}),
+        "result": result(plan=plan, attempts=[OK]),
+    }
+    stderr = "line 1\nException ignored in atexit callback\nSegmentation fault\n"
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, rc, stderr)
+    assert f"rc={rc}" in caught.value.msg
+    assert "Segmentation fault" in caught.value.msg
+    # What did happen is still reported honestly.
+    assert caught.value.result["changed"] is True
+    assert caught.value.result["applied"] == ["accounts.0002_contact_email"]
+
+
+def test_non_zero_exit_fails_in_check_mode_and_with_nothing_to_do_too():
+    sections = {
+        "before": listing({"accounts": 4, "auth": 1}),
+        "result": result(skipped_migrate=True),
+    }
+    with pytest.raises(dm.MigrateError, match=r"rc=3.*stderr: boom"):
+        dm.interpret({}, sections, False, 3, "boom\n")
+    with pytest.raises(dm.MigrateError, match=r"rc=3.*stderr: boom"):
+        dm.interpret({}, sections, True, 3, "boom\n")
+
+
+def test_non_zero_exit_is_added_to_the_programs_own_error():
+    sections = {
+        "before": listing({"accounts": 1}),
+        "result": result(error={"stage": "plan", "type": "TargetError", "message": "No app x."}),
+    }
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 1, "oops\n")
+    assert caught.value.msg.startswith("No app x.")
+    assert "rc=1" in caught.value.msg and "stderr: oops" in caught.value.msg
+
+
 def test_nothing_to_do_is_not_changed_and_after_is_before():
     sections = {
         "before": listing({"accounts": 4, "auth": 1}),
