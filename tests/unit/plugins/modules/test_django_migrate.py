@@ -484,8 +484,136 @@ def test_no_result_section_fails_with_django_message_and_migration_in_progress()
         dm.interpret({}, sections, False, 137, stderr)
     assert caught.value.msg == (
         "manage.py shell failed while migrating accounts.0002_x (rc=137): "
-        "MemoryError: out of memory"
+        "MemoryError: out of memory; accounts.0002_x is not atomic and may be partly applied"
     )
+
+
+def killed_output(plan, *lines, marker="@@accreditrack-0123456789abcdef01234567"):
+    """The sections of a program killed during migrate-1: the plan section, then `lines` - "STEP
+    action app.name" for the program's step markers, anything else as Django printed it."""
+
+    def frame(name, text):
+        return f"\n{marker} BEGIN {name}\n{text}\n{marker} END {name}\n"
+
+    body = "".join(f"{marker} {line}\n" if line.startswith("STEP ") else line for line in lines)
+    stdout = (
+        frame("before", listing({"accounts": 3, "auth": 1}))
+        + frame("plan", json.dumps(plan))
+        + f"\n{marker} BEGIN migrate-1\nRunning migrations:\n{body}"
+    )
+    return ms.extract_sections(stdout, marker)
+
+
+def nonatomic(app, name):
+    return {**step(app, name), "atomic": False}
+
+
+@pytest.mark.parametrize("rc", [137, -9, 143, 1])
+def test_killed_mid_non_atomic_migration_returns_an_error_record(rc):
+    plan = [step("accounts", "0004_normalize"), nonatomic("accounts", "0005_concurrent_index")]
+    sections = killed_output(
+        plan,
+        "STEP apply_start accounts.0004_normalize",
+        "  Applying accounts.0004_normalize... OK\n",
+        "STEP apply_success accounts.0004_normalize",
+        "STEP apply_start accounts.0005_concurrent_index",
+        "  Applying accounts.0005_concurrent_index...",
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, rc, "")
+    error = caught.value.result["error"]
+    assert error["migration"] == "accounts.0005_concurrent_index"
+    assert error["atomic"] is False
+    assert error["killed"] is True
+    assert error["rc"] == rc
+    assert error["stage"] == "migrate"
+    assert error["signal"] == {137: "SIGKILL", -9: "SIGKILL", 143: "SIGTERM", 1: None}[rc]
+    assert (
+        "accounts.0005_concurrent_index is not atomic and may be partly applied"
+        in (error["message"])
+    )
+    assert "not atomic and may be partly applied" in caught.value.msg
+    assert f"rc={rc}" in caught.value.msg
+    assert caught.value.result["applied"] == ["accounts.0004_normalize"]
+    assert caught.value.result["changed"] is True
+    assert caught.value.result["plan"] == plan
+    assert "STEP" not in caught.value.result["migrate_output"]
+
+
+def test_killed_mid_atomic_migration_says_atomic():
+    plan = [step("accounts", "0004_normalize")]
+    sections = killed_output(
+        plan, "STEP apply_start accounts.0004_normalize", "  Applying accounts.0004_normalize..."
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 137, "")
+    error = caught.value.result["error"]
+    assert (error["migration"], error["atomic"], error["killed"]) == (
+        "accounts.0004_normalize",
+        True,
+        True,
+    )
+    assert caught.value.result["changed"] is False  # its transaction was rolled back
+    assert "partly applied" not in caught.value.msg
+
+
+def test_killed_migration_missing_from_the_plan_is_assumed_non_atomic():
+    sections = killed_output(
+        [], "STEP apply_start accounts.0009_other", "  Applying accounts.0009_other..."
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 137, "")
+    assert caught.value.result["error"]["atomic"] is False
+
+
+def test_killed_before_django_printed_applying_is_still_named_by_the_step_marker():
+    # The STEP line is flushed before the migration starts, Django's line may be lost.
+    plan = [nonatomic("accounts", "0005_concurrent_index")]
+    sections = killed_output(plan, "STEP apply_start accounts.0005_concurrent_index")
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, -9, "")
+    assert caught.value.result["error"]["migration"] == "accounts.0005_concurrent_index"
+    assert caught.value.result["error"]["atomic"] is False
+
+
+def test_killed_between_migrations_names_none_and_nothing_is_half_applied():
+    plan = [nonatomic("accounts", "0004_normalize")]
+    sections = killed_output(
+        plan,
+        "STEP apply_start accounts.0004_normalize",
+        "  Applying accounts.0004_normalize... OK\n",
+        "STEP apply_success accounts.0004_normalize",
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 137, "")
+    error = caught.value.result["error"]
+    assert (error["migration"], error["atomic"], error["killed"]) == (None, True, True)
+    assert caught.value.result["applied"] == ["accounts.0004_normalize"]
+
+
+def test_killed_after_a_lock_timeout_retry_names_the_migration_running_last():
+    events = [
+        ("migrate-1", "apply_start accounts.0004_normalize"),
+        ("migrate-2", "apply_start accounts.0004_normalize"),
+        ("migrate-2", "apply_success accounts.0004_normalize"),
+        ("migrate-2", "unapply_start accounts.0003_populate"),
+    ]
+    sections = {"__steps__": "\n".join(f"{a} {b}" for a, b in events)}
+    assert dm.running_migration(sections, "") == "accounts.0003_populate"
+    assert dm.finished_steps(sections) == (["accounts.0004_normalize"], [])
+
+
+def test_running_migration_falls_back_to_djangos_lines_without_step_markers():
+    text = "  Applying a.0001_x... OK\n  Applying b.0002_y..."
+    assert dm.running_migration({}, text) == "b.0002_y"
+
+
+def test_process_that_never_reached_migrate_names_no_migration():
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, {"before": listing({"accounts": 1})}, False, 137, "")
+    error = caught.value.result["error"]
+    assert (error["stage"], error["migration"], error["atomic"]) == ("process", None, True)
+    assert caught.value.result["changed"] is False
 
 
 def test_stdin_not_passed_through_says_so():
