@@ -251,8 +251,11 @@ def step_line(action, migration):
 def add_step_markers(command, out):
     """Make COMMAND (migrate) write a flushed STEP line to OUT before each migration starts and
     after it ended, around Django's own progress output (migration_progress_callback, the same
-    in Django 3.2 to 6.0). Returns COMMAND."""
-    original = command.migration_progress_callback
+    in Django 3.2 to 6.0). Returns COMMAND (unchanged when an override has no such callback: the
+    host then reads Django's own "  Applying app.name..." lines)."""
+    original = getattr(command, "migration_progress_callback", None)
+    if original is None:
+        return command
 
     def callback(action, migration=None, *args, **kwargs):
         if action in STEP_STARTS and migration is not None:

@@ -336,6 +336,12 @@ def test_step_markers_surround_each_migration_flushed():
     )
 
 
+def test_step_markers_leave_a_command_without_the_callback_alone():
+    command = SimpleNamespace()
+    assert NS["add_step_markers"](command, None) is command
+    assert not hasattr(command, "migration_progress_callback")
+
+
 def test_the_migrate_call_goes_through_the_step_markers():
     assert "add_step_markers(migrate_command(), tee)" in ms.SCRIPT
     assert 'section("plan", json.dumps(records' in ms.SCRIPT
