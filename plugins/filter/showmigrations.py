@@ -18,8 +18,10 @@ description:
     (C([-]) line, Django 4.0+) has C(applied=partial) and is counted as pending, because
     C(migrate) still has to record it.
   - ANSI colours, CRLF line endings and lines that Docker or Docker Compose print before or
-    after the listing are ignored. A line inside the listing that is not understood is returned
-    in RV(_value.warnings) instead of failing.
+    after the listing are ignored.
+  - Fails closed on a line inside the listing it cannot account for (an unknown line, an app label
+    with no migration line under it, a plan line in a list). The error names the line number and
+    quotes the line. A listing is never returned with a migration left out.
   - Fails when the input holds no listing (empty output, an error message such as
     C(No installed app with label 'x'.), a Python traceback or truncated output). Such output is
     never read as "nothing pending".
@@ -124,11 +126,6 @@ _value:
       description: For each app, the name of its last applied migration in printed order, or null.
       type: dict
       sample: {accounts: 0001_initial, notes: null}
-    warnings:
-      description: Lines inside the listing that were not understood (please report them).
-      type: list
-      elements: str
-      sample: []
 """
 
 from collections.abc import Mapping, Sequence

@@ -175,17 +175,6 @@ def tail(text: str, lines: int = 15) -> str:
     return "\n".join(kept[-lines:])
 
 
-def parser_warning_message(warning: str) -> str:
-    """A warning for a showmigrations line the parser did not understand, asking for a report."""
-    text = f"showmigrations output not fully understood: {warning}"
-    if "report" not in warning.lower():
-        text += (
-            ". Please report this to the accreditrack.ops collection with the Django version and"
-            " the output."
-        )
-    return text
-
-
 def error_summary(stderr: str, lines: int = 8) -> str:
     """Django's own message from stderr: after a traceback, the exception lines that end it
     (`django.db.utils.OperationalError: ...`); otherwise the last lines (a CommandError)."""

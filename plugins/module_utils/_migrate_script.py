@@ -19,7 +19,14 @@
 # The program prints sections between lines that carry a random per-run marker, so anything else on
 # stdout (banners, system-check output, prints in settings) cannot be taken for a section:
 #     <marker> BEGIN before    showmigrations list text before (the host parser reads it)
-#     <marker> BEGIN migrate-N what `migrate` printed on attempt N ("Applying app.name... OK")
+#     <marker> BEGIN plan      the plan's records as JSON (each migration's `atomic`), printed
+#                              before anything runs: the host knows them even if the process dies
+#     <marker> BEGIN migrate-N what `migrate` printed on attempt N ("Applying app.name... OK"),
+#                              with a line `<marker> STEP apply_start app.name` before each
+#                              migration starts and `<marker> STEP apply_success app.name` after
+#                              it ended (unapply_* backwards), each flushed at once: when the
+#                              process is killed (OOM, docker kill), the last start without its
+#                              success names the migration that was running
 #     <marker> BEGIN after     showmigrations list text after
 #     <marker> BEGIN result    one JSON document: plan, irreversible, attempts, error, and with
 #                              CONFIG lock_targets the plan's SQL as sqlmigrate prints it (lock_sql)
@@ -191,7 +198,11 @@ def backoff_delay(attempt, base, cap=60.0, rand=random.random):
 
 
 class Tee(object):
-    """Writes through to the real stdout (live, and kept if the process dies) and keeps a copy."""
+    """Writes through to the real stdout (live, and kept if the process dies) and keeps a copy.
+
+    Every write is flushed: stdout is a pipe (block-buffered), and what a killed process had not
+    flushed is lost - the host must see the progress up to the moment it died.
+    """
 
     def __init__(self, stream):
         self.stream = stream
@@ -200,6 +211,7 @@ class Tee(object):
     def write(self, text):
         self.parts.append(text)
         self.stream.write(text)
+        self.stream.flush()
         return len(text)
 
     def flush(self):
@@ -226,6 +238,45 @@ def section(name, text):
     begin(name)
     sys.stdout.write(text)
     end(name)
+
+
+STEP_STARTS = ("apply_start", "unapply_start")
+STEP_ENDS = ("apply_success", "unapply_success")
+
+
+def step_line(action, migration):
+    return "%s STEP %s %s.%s\n" % (CONFIG["marker"], action, migration.app_label, migration.name)
+
+
+def add_step_markers(command, out):
+    """Make COMMAND (migrate) write a flushed STEP line to OUT before each migration starts and
+    after it ended, around Django's own progress output (migration_progress_callback, the same
+    in Django 3.2 to 6.0). Returns COMMAND (unchanged when an override has no such callback: the
+    host then reads Django's own "  Applying app.name..." lines)."""
+    original = getattr(command, "migration_progress_callback", None)
+    if original is None:
+        return command
+
+    def callback(action, migration=None, *args, **kwargs):
+        if action in STEP_STARTS and migration is not None:
+            out.write(step_line(action, migration))
+        result = original(action, migration, *args, **kwargs)
+        if action in STEP_ENDS and migration is not None:
+            out.write(step_line(action, migration))
+        return result
+
+    command.migration_progress_callback = callback
+    return command
+
+
+def migrate_command():
+    """The `migrate` command object call_command would run (a project may override it)."""
+    from django.core.management import BaseCommand, get_commands, load_command_class
+
+    app_name = get_commands()["migrate"]
+    if isinstance(app_name, BaseCommand):
+        return app_name
+    return load_command_class(app_name, "migrate")
 
 
 # What set_config answered for each session setting: PostgreSQL's own spelling of the value
@@ -538,6 +589,7 @@ def run(result):
             targets = loader.graph.leaf_nodes()
         records = plan_records(executor.migration_plan(targets))
         result["plan"] = records
+        section("plan", json.dumps(records, sort_keys=True))
         result["irreversible"] = irreversible_steps(records)
         result["lock_timeout_effective"] = show_setting(connection, "lock_timeout")
         result["statement_timeout_effective"] = show_setting(connection, "statement_timeout")
@@ -584,7 +636,8 @@ def run(result):
         begin(name)
         failure = None
         try:
-            call_command("migrate", *migrate_args, database=database, interactive=False,
+            command = add_step_markers(migrate_command(), tee)
+            call_command(command, *migrate_args, database=database, interactive=False,
                          verbosity=1, no_color=True, stdout=tee,
                          skip_checks=bool(CONFIG.get("system_checks")))  # ran once already
             record["ok"] = True
@@ -650,15 +703,28 @@ def build_payload(config: Mapping[str, Any]) -> str:
 
 def extract_sections(stdout: str, marker: str) -> dict[str, str]:
     """{name: text} for every complete section; a section that did not end is under `name` too,
-    with `name` also listed in the key "__unterminated__" (newline-separated)."""
+    with `name` also listed in the key "__unterminated__" (newline-separated).
+
+    The STEP lines of the migrate-N sections are not section text: they are under "__steps__",
+    one "<section> <action> <app.name>" per line, in printed order."""
     sections: dict[str, str] = {}
     unterminated = []
+    steps = []
     current = None
     lines: list[str] = []
     begin = marker + " BEGIN "
     end = marker + " END "
+    step = marker + " STEP "
     for raw in (stdout or "").replace("\r\n", "\n").split("\n"):
         line = raw.strip()
+        if current is not None and step in raw:
+            # Django's "  Applying x..." has no newline of its own until " OK": a STEP line may
+            # follow it on the same line when the migration ended without its " OK".
+            before_step, _sep, rest = raw.partition(step)
+            if before_step.strip():
+                lines.append(before_step)
+            steps.append(f"{current} {rest.strip()}")
+            continue
         if line.startswith(begin):
             if current is not None:
                 unterminated.append(current)
@@ -675,6 +741,8 @@ def extract_sections(stdout: str, marker: str) -> dict[str, str]:
         sections[current] = "\n".join(lines)
     if unterminated:
         sections["__unterminated__"] = "\n".join(unterminated)
+    if steps:
+        sections["__steps__"] = "\n".join(steps)
     return sections
 
 

@@ -17,6 +17,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, Optional
 
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_application import (
+    is_pg_dump_application,
+)
+
 # Why a session or a prepared transaction is in the way (the `reasons` of an offender).
 LONG_TRANSACTION = "long_transaction"
 IDLE_IN_TRANSACTION = "idle_in_transaction"
@@ -255,7 +259,9 @@ def classify(
         autovacuum = session.get("backend_type") == "autovacuum worker"
         if wraparound:
             reasons.append(WRAPAROUND_AUTOVACUUM)
-        if session.get("application") == "pg_dump" or _PG_DUMP_COPY.match(query):
+        # Plain pg_dump, or the collection's own (accreditrack-ops-pg_dump-<token>): a dump idle
+        # between its statements is still a dump, never a session idle in transaction to end.
+        if is_pg_dump_application(session.get("application")) or _PG_DUMP_COPY.match(query):
             reasons.append(PG_DUMP)
         if (
             state in IDLE_IN_TRANSACTION_STATES

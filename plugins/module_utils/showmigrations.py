@@ -30,7 +30,7 @@ Result of :func:`parse_showmigrations` (every key always present)::
      "migrations": [{"app", "name", "applied", "squashed", "applied_at", "dependencies"}, ...],
      "apps": [...], "apps_without_migrations": [...],
      "pending": ["app.name", ...], "applied_count": int, "pending_count": int,
-     "latest_applied": {"app": "name" | None}, "warnings": [...]}
+     "latest_applied": {"app": "name" | None}}
 
 Decisions:
 
@@ -66,8 +66,12 @@ Robustness:
   Docker Compose (`` Container x  Running``, ``[+] Creating 1/1``, ``WARN[0000] ...``,
   ``time="..." level=warning ...``) or Python warnings are ignored *before and after* the
   listing.  The listing runs from the first app label (list) or entry (plan) to the last
-  migration line.  A line inside it that is not understood becomes a string in ``warnings``
-  (asking to report it); it never raises and never guesses.
+  migration line.
+* The parser fails closed: a line inside the listing that it cannot account for (an unknown
+  line, an app label with no migration line under it - a stray one-word line -, a plan line in a
+  list or the other way round, a marker that does not match its text) raises
+  :class:`ShowmigrationsParseError` naming the line number and quoting the line.  A listing is
+  never read with a migration left out.
 * :class:`ShowmigrationsParseError` (a ``ValueError``) is raised, with a short excerpt of the
   input, when the text holds no listing (empty output, ``No installed app with label 'x'.``, an
   ``OperationalError``), when it holds a Python traceback or exception line anywhere (the command
@@ -115,6 +119,8 @@ _PLAN_RE = re.compile(
 )
 _NO_MIGRATIONS_RE = re.compile(r"^(?P<indent>\s*)\(no migrations\)$")
 _ENTRY_PREFIX_RE = re.compile(r"^\s*\[[X \-]\]")
+# A migration line with a marker this parser does not know (`[+] Running 1/1` is Compose's).
+_ODD_ENTRY_RE = re.compile(r"^\s*\[[^\]+]\]\s+\w")
 _ERROR_RES = (
     re.compile(r"^Traceback \(most recent call last\):"),
     re.compile(r"^(?:[A-Za-z_]\w*\.)+[A-Z]\w*(?::|$)"),  # django.db.utils.OperationalError: ...
@@ -228,48 +234,54 @@ def _plan_entry(match: re.Match) -> dict:
     }
 
 
-def _warn(warnings: list[str], number: int, line: str, why: str) -> None:
-    warnings.append(f"showmigrations line {number + 1}: {why}: {line.strip()!r}; {_REPORT}")
+def _reject(lines: list[str], index: int, line: str, why: str) -> None:
+    """Fail closed on a line inside the listing the parser cannot account for."""
+    raise ShowmigrationsParseError(
+        f"showmigrations output line {index + 1}: {why}: {line.strip()!r}; the listing cannot "
+        f"be read safely ({_REPORT})",
+        _excerpt(lines, index),
+    )
 
 
-def _parse_list(lines, kinds, start, last, warnings):
+def _parse_list(lines, kinds, start, last):
     migrations: list[dict] = []
     apps: list[str] = []
     empty: list[str] = []
     app = None
+    app_index = start
     shown = 0
     marked = False
 
-    def close_app(number: int) -> None:
+    def close_app() -> None:
         if app is not None and not shown and not marked:
-            _warn(warnings, number, app, "app label without any migration line under it")
+            _reject(lines, app_index, app, "app label without any migration line under it")
 
     for index in range(start, last + 1):
         line, kind = lines[index], kinds[index]
         if kind == _BLANK:
             continue
         if kind == _APP:
-            close_app(index)
-            app, shown, marked = line.strip(), 0, False
+            close_app()
+            app, app_index, shown, marked = line.strip(), index, 0, False
             if app not in apps:
                 apps.append(app)
         elif kind == _LIST:
             match = _LIST_RE.match(line)
             if (match.group("mark") == "-") != bool(match.group("unrecorded")):
-                _warn(warnings, index, line, "unexpected combination of marker and text")
+                _reject(lines, index, line, "unexpected combination of marker and text")
             migrations.append(_list_entry(match, app))
             shown += 1
         elif kind == _NOMIG:
             if shown:
-                _warn(warnings, index, line, "'(no migrations)' after migration lines")
+                _reject(lines, index, line, "'(no migrations)' after migration lines")
             else:
                 marked = True
                 if app not in empty:
                     empty.append(app)
         elif kind == _PLAN:
-            _warn(warnings, index, line, "plan-format line inside a list-format listing")
+            _reject(lines, index, line, "plan-format line inside a list-format listing")
         else:
-            _warn(warnings, index, line, "unrecognised line inside the listing")
+            _reject(lines, index, line, "unrecognised line inside the listing")
     for index in range(last + 1, len(lines)):
         if kinds[index] == _APP or _ENTRY_PREFIX_RE.match(lines[index]):
             raise ShowmigrationsParseError(
@@ -280,7 +292,7 @@ def _parse_list(lines, kinds, start, last, warnings):
     return migrations, apps, empty
 
 
-def _parse_plan(lines, kinds, start, last, warnings):
+def _parse_plan(lines, kinds, start, last):
     migrations: list[dict] = []
     apps: list[str] = []
     empty_marker = False
@@ -290,7 +302,7 @@ def _parse_plan(lines, kinds, start, last, warnings):
             continue
         if kind == _PLAN:
             if empty_marker:
-                _warn(warnings, index, line, "migration after '(no migrations)'")
+                _reject(lines, index, line, "migration after '(no migrations)'")
             entry = _plan_entry(_PLAN_RE.match(line))
             migrations.append(entry)
             if entry["app"] not in apps:
@@ -298,9 +310,9 @@ def _parse_plan(lines, kinds, start, last, warnings):
         elif kind == _NOMIG and not migrations and not empty_marker:
             empty_marker = True
         elif kind == _LIST:
-            _warn(warnings, index, line, "list-format line inside a plan-format listing")
+            _reject(lines, index, line, "list-format line inside a plan-format listing")
         else:
-            _warn(warnings, index, line, "unrecognised line inside the listing")
+            _reject(lines, index, line, "unrecognised line inside the listing")
     for index in range(last + 1, len(lines)):
         if _ENTRY_PREFIX_RE.match(lines[index]):
             raise ShowmigrationsParseError(
@@ -309,6 +321,13 @@ def _parse_plan(lines, kinds, start, last, warnings):
                 _excerpt(lines, index),
             )
     return migrations, apps
+
+
+def _check_outside(lines: list[str], start: int, last: int) -> None:
+    """Noise around the listing is tolerated, but not a migration line with an unknown marker."""
+    for index, line in enumerate(lines):
+        if (index < start or index > last) and _ODD_ENTRY_RE.match(line):
+            _reject(lines, index, line, "migration line with an unknown marker")
 
 
 def parse_showmigrations(text: str) -> dict:
@@ -335,12 +354,12 @@ def parse_showmigrations(text: str) -> dict:
         )
     first, last = entries[0], entries[-1]
     fmt, start = _find_start(lines, kinds, first)
-    warnings: list[str] = []
     if fmt == "list":
-        migrations, apps, empty = _parse_list(lines, kinds, start, last, warnings)
+        migrations, apps, empty = _parse_list(lines, kinds, start, last)
     else:
-        migrations, apps = _parse_plan(lines, kinds, start, last, warnings)
+        migrations, apps = _parse_plan(lines, kinds, start, last)
         empty = []
+    _check_outside(lines, start, last)
     pending = [f"{m['app']}.{m['name']}" for m in migrations if m["applied"] is not True]
     latest: dict = {app: None for app in apps}
     for migration in migrations:
@@ -355,7 +374,6 @@ def parse_showmigrations(text: str) -> dict:
         "applied_count": len(migrations) - len(pending),
         "pending_count": len(pending),
         "latest_applied": latest,
-        "warnings": warnings,
     }
 
 

@@ -294,6 +294,9 @@ import time
 from typing import Callable, Optional
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_application import (
+    pg_dump_application_name,
+)
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
     CHUNK_SIZE,
     ArchiveError,
@@ -617,7 +620,7 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
     try:
         # pg_dump creates the directory itself, mode 0700 (one round trip less than mktemp).
         container_dir = placeholder_dir(params, secrets.token_hex(8))
-        application_name = f"{CONTAINER_TEMP_PREFIX.strip('.')}pg_dump-{secrets.token_hex(8)}"
+        application_name = pg_dump_application_name(secrets.token_hex(8))
         dump_cmd, verify_cmd = build_commands(params, container_dir, application_name)
         result.update(cmd=dump_cmd, verify_cmd=verify_cmd, container_tmp=container_dir)
         dumping = True

@@ -447,8 +447,17 @@ django_version:
   type: str
   sample: 4.2.30
 error:
-  description: The error record of a failure (stage, type, message, pgcode, migration).
-  returned: on failure, when Django reported it
+  description:
+    - The error record of a failure (stage, type, message, pgcode, migration).
+    - When the process ended without the program's result (killed by the OOM killer or
+      C(docker kill), a crashed container, exit status 137), the record is built from the output
+      instead - V(migration) is the migration that had started and not ended (the program prints a
+      flushed marker before each migration starts and after it ends), V(atomic) its flag from the
+      plan printed before migrating (V(false) when unknown, V(true) when no migration was running),
+      V(killed) is V(true), V(signal) the signal when the exit status says (V(SIGKILL),
+      V(SIGTERM)), V(rc) the exit status, and V(stage) V(migrate) (V(process) when migrate never
+      started).
+  returned: on failure, when Django reported it or the process ended without its result
   type: dict
   sample: {stage: migrate, type: OperationalError, pgcode: 55P03, migration: accounts.0005_x}
 cmd:
@@ -497,10 +506,10 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner im
     error_summary,
     manage_argv,
     merged_environment,
-    parser_warning_message,
     run_cwd,
     runner_argument_spec,
     runner_required_if,
+    tail,
     validate_runner_params,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._migrate_script import (
@@ -747,6 +756,98 @@ def last_started(text: str) -> str | None:
     return current
 
 
+# Exit statuses of a process ended by a signal: 128+N from a shell or `docker compose run`, -N from
+# Python's subprocess.
+KILL_STATUSES = {137: "SIGKILL", -9: "SIGKILL", 143: "SIGTERM", -15: "SIGTERM"}
+
+
+def step_events(sections: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(action, "app.name") of the program's STEP lines (extract_sections), in printed order."""
+    events = []
+    for line in (sections.get("__steps__") or "").splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            events.append((parts[1], parts[2]))
+    return events
+
+
+def running_migration(sections: Mapping[str, str], migrate_text: str) -> str | None:
+    """The migration that had started and not ended where the output stops ("app.name"), or None.
+
+    From the program's STEP lines, flushed before each migration starts and after it ended; a
+    run without any (nothing started, or an older program) falls back to Django's own
+    "  Applying app.name..." lines without their " OK".
+    """
+    events = step_events(sections)
+    if not events:
+        return last_started(migrate_text)
+    current = None
+    for action, key in events:
+        if action.endswith("_start"):
+            current = key
+        elif action.endswith("_success") and current == key:
+            current = None
+    return current
+
+
+def finished_steps(sections: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """(applied, unapplied): the migrations the STEP lines show as ended, in order."""
+    applied: list[str] = []
+    unapplied: list[str] = []
+    for action, key in step_events(sections):
+        done = {"apply_success": applied, "unapply_success": unapplied}.get(action)
+        if done is not None and key not in done:
+            done.append(key)
+    return applied, unapplied
+
+
+def early_plan(sections: Mapping[str, str]) -> list[dict[str, Any]] | None:
+    """The plan section the program prints before migrating (None when absent or unreadable)."""
+    try:
+        records = json.loads(sections["plan"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else None
+
+
+def ended_without_result(
+    sections: Mapping[str, str], migrate_text: str, rc: int, stderr: str
+) -> dict[str, Any]:
+    """The error record of a process that ended without its result section (killed by the OOM
+    killer or `docker kill`, a crashed container...).
+
+    `migration` is the one that was running (see running_migration()), `atomic` its flag from the
+    plan the program printed before migrating - false when the plan does not say (assume the
+    worst), true when no migration was running - and `killed` is always true: the program did not
+    get to its end.
+    """
+    migration = running_migration(sections, migrate_text)
+    atomic = True
+    if migration is not None:
+        known = {r.get("migration"): r.get("atomic") for r in early_plan(sections) or ()}
+        atomic = known.get(migration) is True
+    signal = KILL_STATUSES.get(rc)
+    how = f"was killed ({signal})" if signal else "ended"
+    message = f"the process {how} without the migration program's result (rc={rc})"
+    if migration is not None:
+        message += f" while migrating {migration}"
+        if not atomic:
+            message += f"; {migration} is not atomic and may be partly applied"
+    summary = error_summary(stderr)
+    return {
+        "stage": "migrate" if any(k.startswith("migrate-") for k in sections) else "process",
+        "type": "ProcessKilled" if signal else "ProcessEnded",
+        "message": f"{message}: {summary}" if summary else message,
+        "pgcode": None,
+        "lock_timeout": False,
+        "migration": migration,
+        "atomic": atomic,
+        "killed": True,
+        "signal": signal,
+        "rc": rc,
+    }
+
+
 def irreversible_message(params: Mapping[str, Any], steps: Sequence[Mapping[str, str]]) -> str:
     where = f"{params.get('app')} to {params.get('target')}" if params.get("app") else "backwards"
     listed = "; ".join(f"{s['migration']}: {s['operation']}" for s in steps)
@@ -786,16 +887,26 @@ def error_message(params: Mapping[str, Any], result: Mapping[str, Any], stderr: 
     return f"The migration program failed ({stage}): {text}. {error_summary(stderr)}".strip()
 
 
-def parse_state(text: str | None, warn) -> dict | None:
+def parse_state(text: str | None) -> tuple[dict | None, str | None]:
+    """(parsed, None); (None, why) when the listing cannot be read; (None, None) without one.
+
+    The parser fails closed (a line inside the listing it cannot account for is an error, quoted
+    with its line number), so a state is never read with a migration left out.
+    """
     if text is None:
-        return None
+        return None, None
     try:
-        parsed = parse_showmigrations(text)
-    except ShowmigrationsParseError:
-        return None
-    for warning in parsed.get("warnings") or ():
-        warn(parser_warning_message(warning))
-    return dict(parsed)
+        return dict(parse_showmigrations(text)), None
+    except ShowmigrationsParseError as exc:
+        return None, str(exc)
+
+
+def exit_status_problem(rc: int, stderr: str) -> str:
+    """Why a non-zero exit status fails the run even though the program printed its result."""
+    return (
+        f"manage.py shell exited with rc={rc}, so the run failed whatever the migration program "
+        f"reported; stderr: {tail(stderr, 8) or 'nothing'}"
+    )
 
 
 def interpret(
@@ -804,29 +915,63 @@ def interpret(
     check_mode: bool,
     rc: int,
     stderr: str,
-    warn=lambda message: None,
 ) -> dict[str, Any]:
-    """Turn the program's sections into the module result; raise MigrateError on failure."""
+    """Turn the program's sections into the module result; raise MigrateError on failure.
+
+    A non-zero exit status always fails, with the rc and the end of stderr in the message, even
+    when the program's result section was read (it may say success).
+    """
+    try:
+        out = _interpret(params, sections, check_mode, rc, stderr)
+    except MigrateError as exc:
+        if rc != 0 and "result" in sections:
+            exc.msg = f"{exc.msg}. {exit_status_problem(rc, stderr)}"
+        raise
+    if rc != 0:
+        raise MigrateError(exit_status_problem(rc, stderr), **out)
+    return out
+
+
+def _interpret(
+    params: Mapping[str, Any],
+    sections: Mapping[str, str],
+    check_mode: bool,
+    rc: int,
+    stderr: str,
+) -> dict[str, Any]:
     attempts = sorted((k for k in sections if k.startswith("migrate-")), key=lambda k: int(k[8:]))
     migrate_text = "".join(sections[k].strip("\n") + "\n" for k in attempts)
-    before = parse_state(sections.get("before"), warn)
-    after = parse_state(sections.get("after"), warn)
+    before, before_problem = parse_state(sections.get("before"))
+    after, after_problem = parse_state(sections.get("after"))
     if "result" not in sections:
-        failed_in = last_started(migrate_text)
-        where = f" while migrating {failed_in}" if failed_in else ""
+        error = ended_without_result(sections, migrate_text, rc, stderr)
         if rc == 0 and not sections:
             raise MigrateError(
                 "manage.py shell exited 0 without running the migration program: it reads the "
                 "program from standard input, so the runner must pass stdin through (for "
                 "example `docker exec -i`, `kubectl exec -i`). "
-                f"{error_summary(stderr)}".strip()
+                f"{error_summary(stderr)}".strip(),
+                error=error,
             )
-        raise MigrateError(
-            f"manage.py shell failed{where} (rc={rc}): {error_summary(stderr) or 'no output'}",
-            before=before,
-            after=after,
-            migrate_output=migrate_text,
-        )
+        failed_in = error["migration"]
+        where = f" while migrating {failed_in}" if failed_in else ""
+        msg = f"manage.py shell failed{where} (rc={rc}): {error_summary(stderr) or 'no output'}"
+        if failed_in and not error["atomic"]:
+            msg += f"; {failed_in} is not atomic and may be partly applied"
+        applied, unapplied = finished_steps(sections)
+        failed: dict[str, Any] = {
+            "before": before,
+            "after": after,
+            "migrate_output": migrate_text,
+            "error": error,
+            "applied": applied,
+            "unapplied": unapplied,
+            # What ended changed the state; so may a non-atomic migration that did not end.
+            "changed": bool(applied or unapplied) or bool(failed_in and not error["atomic"]),
+        }
+        if early_plan(sections) is not None:
+            failed["plan"] = early_plan(sections)
+        raise MigrateError(msg, **failed)
     result = json.loads(sections["result"])
     plan = result.get("plan") or []
     out: dict[str, Any] = {
@@ -845,14 +990,15 @@ def interpret(
     if result.get("lock_sql") is not None:
         out["lock_targets"], out["lock_targets_sql"] = lock_targets(result["lock_sql"])
     if before is None and not result.get("error"):
-        raise MigrateError("Cannot read the state before (showmigrations output).", **out)
+        why = f": {before_problem}" if before_problem else ""
+        raise MigrateError(f"Cannot read the state before (showmigrations output){why}", **out)
     before_state = state_map(before)
     if result.get("error"):
         error = result["error"]
         if error.get("stage") != "script":
             error.pop("traceback", None)  # Django's message says it; an unexpected failure keeps it
         if error.get("stage") == "migrate" and not error.get("migration"):
-            error["migration"] = last_started(migrate_text)
+            error["migration"] = running_migration(sections, migrate_text)
         out["error"] = error
         ran = bool(out["attempts"])
         out["after"] = after if after is not None or ran else before
@@ -863,7 +1009,10 @@ def interpret(
             after_state = state_map(out["after"])
             out["applied"], out["unapplied"] = state_changes(before_state, after_state, plan)
             out["changed"] = after_state != before_state
-        raise MigrateError(error_message(params, result, stderr), **out)
+        message = error_message(params, result, stderr)
+        if after_problem:
+            message += f". The state after could not be read: {after_problem}"
+        raise MigrateError(message, **out)
 
     if check_mode or result.get("skipped_migrate"):
         # Nothing ran: `after` is the state before; in check mode `changed` and the lists predict.
@@ -876,9 +1025,9 @@ def interpret(
         return out
 
     if after is None:
+        why = after_problem or (result.get("after_error") or {}).get("message", "no listing")
         raise MigrateError(
-            "migrate succeeded but the state after could not be read: "
-            f"{(result.get('after_error') or {}).get('message', 'no listing')}",
+            f"migrate succeeded but the state after could not be read: {why}",
             changed=True,
             **out,
         )
@@ -949,7 +1098,7 @@ def main() -> None:
     }
     sections = extract_sections(stdout, marker)
     try:
-        out = interpret(params, sections, module.check_mode, rc, stderr, module.warn)
+        out = interpret(params, sections, module.check_mode, rc, stderr)
     except MigrateError as exc:
         failed = {"changed": False, "applied": [], "unapplied": [], "attempts": []}
         failed.update(exc.result)

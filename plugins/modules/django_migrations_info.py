@@ -17,6 +17,8 @@ description:
   - How Django runs (a one-off Compose container by default) is chosen by the shared runner options.
   - An unknown app label, a database that is down, a broken settings module or output that cannot be
     read fails the task with Django's own message. It is never reported as "nothing pending".
+  - A line inside the listing the parser cannot account for fails the task; the message gives its
+    line number and text.
 extends_documentation_fragment:
   - accreditrack.ops.django_runner
 options:
@@ -158,12 +160,6 @@ latest_applied:
   returned: success
   type: dict
   sample: {accounts: 0001_initial, auth: 0012_alter_user_first_name_max_length}
-parser_warnings:
-  description: Lines inside the listing the parser did not understand (also shown as warnings).
-  returned: success
-  type: list
-  elements: str
-  sample: []
 cmd:
   description: The command that ran. It holds no secret (environment values are passed by name).
   returned: always
@@ -193,7 +189,6 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner im
     error_summary,
     manage_argv,
     merged_environment,
-    parser_warning_message,
     run_cwd,
     runner_argument_spec,
     runner_required_if,
@@ -253,11 +248,6 @@ def main() -> None:
             msg=f"Cannot read the output of showmigrations ({exc}): {tail(stderr, 8)}".rstrip(": "),
             **result,
         )
-    for warning in parsed.get("warnings") or ():
-        module.warn(parser_warning_message(warning))
-    parsed = dict(parsed)
-    # `warnings` is Ansible's own key: the parser's are shown above and returned as parser_warnings.
-    result["parser_warnings"] = parsed.pop("warnings", [])
     result.update(parsed)
     module.exit_json(**result)
 

@@ -57,6 +57,11 @@ def test_lines_and_registered_result_inputs() -> None:
             id="failed-command",
         ),
         pytest.param({"rc": 0}, "registered command result", id="dict-without-stdout"),
+        pytest.param(
+            "accounts\n [X] 0001_initial\n [Y] 0002_new\n [ ] 0003_x\n",
+            r"line 3: unrecognised line inside the listing: '\[Y\] 0002_new'",
+            id="unknown-line-inside-the-listing",
+        ),
         pytest.param(None, "must be a string", id="none"),
     ],
 )

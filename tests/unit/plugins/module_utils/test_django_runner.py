@@ -292,14 +292,3 @@ def test_error_summary(stderr, expected):
 
 def test_tail_drops_blank_lines_and_crlf():
     assert runner.tail("a\r\n\r\nb\r\nc\r\n", 2) == "b\nc"
-
-
-@pytest.mark.parametrize(
-    ("warning", "asks"),
-    [("line 3: unrecognised", True), ("line 3: x; please report it at ...", False)],
-)
-def test_parser_warning_message_asks_for_a_report_once(warning, asks):
-    message = runner.parser_warning_message(warning)
-    assert warning in message
-    assert message.lower().count("report") == 1
-    assert ("Please report" in message) is asks

@@ -291,11 +291,85 @@ def test_tee_writes_through_and_keeps_a_copy():
     stream = Stream()
     tee = NS["Tee"](stream)
     tee.write("a")
+    assert stream.flushed == 1  # every write at once: a killed process loses nothing it printed
     tee.write("b")
     tee.flush()
     assert tee.text() == "ab" == "".join(stream.parts)
-    assert stream.flushed == 1
+    assert stream.flushed == 3
     assert tee.isatty() is False
+
+
+def test_step_markers_surround_each_migration_flushed():
+    class Out:
+        def __init__(self):
+            self.parts = []
+
+        def write(self, text):
+            self.parts.append(text)
+
+    out = Out()
+
+    class Command:
+        def migration_progress_callback(self, action, migration=None, fake=False):
+            if action == "apply_start":
+                out.write(f"  Applying {migration.app_label}.{migration.name}...")
+            elif action == "apply_success":
+                out.write(" OK\n")
+            elif action == "render_start":
+                out.write("  Rendering model states...")
+            return "original"
+
+    namespace = ms.script_namespace()
+    namespace["CONFIG"]["marker"] = "@@m"
+    command = namespace["add_step_markers"](Command(), out)
+    migration = SimpleNamespace(app_label="accounts", name="0005_x")
+    assert command.migration_progress_callback("render_start") == "original"
+    command.migration_progress_callback("apply_start", migration, False)
+    command.migration_progress_callback("apply_success", migration, False)
+    command.migration_progress_callback("unapply_start", migration, False)
+    assert "".join(out.parts) == (
+        "  Rendering model states..."
+        "@@m STEP apply_start accounts.0005_x\n"
+        "  Applying accounts.0005_x... OK\n"
+        "@@m STEP apply_success accounts.0005_x\n"
+        "@@m STEP unapply_start accounts.0005_x\n"
+    )
+
+
+def test_step_markers_leave_a_command_without_the_callback_alone():
+    command = SimpleNamespace()
+    assert NS["add_step_markers"](command, None) is command
+    assert not hasattr(command, "migration_progress_callback")
+
+
+def test_the_migrate_call_goes_through_the_step_markers():
+    assert "add_step_markers(migrate_command(), tee)" in ms.SCRIPT
+    assert 'section("plan", json.dumps(records' in ms.SCRIPT
+    # the plan section is printed before the migrate attempts
+    assert ms.SCRIPT.index('section("plan"') < ms.SCRIPT.index('"migrate-%d" % attempt')
+
+
+def test_extract_sections_keeps_step_lines_apart():
+    m = "@@m"
+    stdout = (
+        frame(m, "plan", "[]") + f"\n{m} BEGIN migrate-1\nRunning migrations:\n"
+        f"{m} STEP apply_start accounts.0004_a\n  Applying accounts.0004_a... OK\n"
+        f"{m} STEP apply_success accounts.0004_a\n"
+        f"{m} STEP apply_start accounts.0005_b\n  Applying accounts.0005_b..."
+    )
+    sections = ms.extract_sections(stdout, m)
+    assert sections["migrate-1"] == (
+        "Running migrations:\n  Applying accounts.0004_a... OK\n  Applying accounts.0005_b..."
+    )
+    assert sections["__steps__"] == (
+        "migrate-1 apply_start accounts.0004_a\n"
+        "migrate-1 apply_success accounts.0004_a\n"
+        "migrate-1 apply_start accounts.0005_b"
+    )
+    assert sections["__unterminated__"] == "migrate-1"
+    # Another run's marker is text, never a step.
+    other = ms.extract_sections(f"\n{m} BEGIN migrate-1\n@@x STEP apply_start a.b\n", m)
+    assert "__steps__" not in other and "@@x STEP" in other["migrate-1"]
 
 
 def at(minute):

@@ -10,6 +10,12 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.accreditrack.ops.plugins.module_utils import _pg_locks as pl
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_application import (
+    PG_DUMP_APPLICATION_PREFIX,
+    is_pg_dump_application,
+    pg_dump_application_name,
+)
+from ansible_collections.accreditrack.ops.plugins.modules import compose_pg_dump as cpd
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "lock_check"
 SQLMIGRATE = FIXTURES / "sqlmigrate"
@@ -241,6 +247,44 @@ def test_classify_session(fields, reasons):
         {"sessions": [session(**fields)], "prepared": []}, ["accounts_organization"]
     )
     assert [o["reasons"] for o in offenders] == ([reasons] if reasons else [])
+
+
+@pytest.mark.parametrize(
+    "application",
+    [
+        pytest.param("pg_dump", id="plain-pg_dump"),
+        pytest.param(pg_dump_application_name("0123456789abcdef"), id="the-collections-own-dump"),
+    ],
+)
+@pytest.mark.parametrize("scope", sorted(pl.TERMINATE_SCOPES))
+def test_a_dump_idle_between_statements_is_reported_never_terminated(application, scope):
+    # pg_dump -Fd -j N: the leader holds its snapshot's transaction open, idle, while the workers
+    # COPY; it is a dump, not a session idle in transaction that the lock gate may end.
+    idle_dump = session(
+        pid=321,
+        application=application,
+        state="idle in transaction",
+        query="SELECT pg_catalog.pg_get_viewdef('1')",
+        xact_age=900,
+        state_age=900,
+        locks=[LOCK_ORG],
+    )
+    offenders = pl.classify({"sessions": [idle_dump], "prepared": []}, ["accounts_organization"])
+    assert [o["pid"] for o in offenders] == [321]
+    assert pl.PG_DUMP in offenders[0]["reasons"]
+    assert pl.terminate_candidates(offenders, scope, 0) == []
+    assert [o["why_not"] for o in pl.not_terminable(offenders)] == [
+        "a pg_dump is a backup in progress"
+    ]
+
+
+def test_the_dump_module_names_its_sessions_with_the_prefix_the_lock_gate_knows():
+    name = pg_dump_application_name("abc")
+    assert name == PG_DUMP_APPLICATION_PREFIX + "abc"
+    assert is_pg_dump_application(name) and is_pg_dump_application("pg_dump")
+    assert not is_pg_dump_application("pg_dumpall") and not is_pg_dump_application("web")
+    assert len(pg_dump_application_name("0" * 16)) <= 63  # NAMEDATALEN - 1: never truncated
+    assert cpd.pg_dump_application_name is pg_dump_application_name
 
 
 def test_prepared_transaction_is_reported_with_its_locks():

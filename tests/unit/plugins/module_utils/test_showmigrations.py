@@ -181,7 +181,6 @@ LISTING_EXPECTED = {
     "applied_count": 2,
     "pending_count": 3,
     "latest_applied": {"accounts": "0002_squashed_0004_email", "notes": None, "shop": None},
-    "warnings": [],
 }
 
 PLAN = """\
@@ -210,7 +209,7 @@ def test_plan_format_semantics() -> None:
         "auth": "0001_initial",
         "shop": None,
     }
-    assert parsed["apps_without_migrations"] == [] and parsed["warnings"] == []
+    assert parsed["apps_without_migrations"] == []
 
 
 def test_empty_plan_is_valid() -> None:
@@ -267,7 +266,6 @@ def test_noise_does_not_change_the_result(text) -> None:
     assert [(m["app"], m["name"], m["applied"]) for m in parsed["migrations"]] == [
         ("accounts", "0001_initial", True)
     ]
-    assert parsed["warnings"] == []
 
 
 @pytest.mark.parametrize(
@@ -335,32 +333,78 @@ def test_error_message_contains_an_excerpt() -> None:
         parse_showmigrations("some output\n")
 
 
-def test_unknown_line_inside_the_listing_becomes_a_warning() -> None:
+def test_unknown_line_inside_the_listing_fails_closed_naming_the_line() -> None:
     text = "admin\n [X] 0001_initial\n?? something new in Django 7 ??\n [ ] 0002_x\n"
-    parsed = parse_showmigrations(text)
-    assert [m["name"] for m in parsed["migrations"]] == ["0001_initial", "0002_x"]
-    assert parsed["pending"] == ["admin.0002_x"]
-    assert len(parsed["warnings"]) == 1
-    assert "something new in Django 7" in parsed["warnings"][0]
-    assert "please report" in parsed["warnings"][0]
+    with pytest.raises(ShowmigrationsParseError) as raised:
+        parse_showmigrations(text)
+    message = str(raised.value)
+    assert "line 3" in message
+    assert "'?? something new in Django 7 ??'" in message
+    assert "please report" in message
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "line", "quoted"),
     [
-        pytest.param("admin\n [X] 0001_initial\nauth\nnotes\n (no migrations)\n", id="empty-app"),
-        pytest.param("admin\n [X] 0001_initial\n[X]  auth.0001_initial\n", id="plan-in-list"),
-        pytest.param("[X]  auth.0001_initial\n [X] 0002_x\n[ ]  auth.0003_y\n", id="list-in-plan"),
-        pytest.param("[X]  auth.0001_initial\nauth\n[ ]  auth.0003_y\n", id="label-in-plan"),
-        pytest.param("admin\n [X] 0001_initial\n (no migrations)\n [X] 0002_x", id="nomig-late"),
-        pytest.param("admin\n [X] 0001_x Run 'manage.py migrate' to finish recording.", id="x-run"),
-        pytest.param("admin\n Container x Running\n [X] 0001_initial\n", id="noise-after-label"),
+        pytest.param(
+            "admin\n [X] 0001_initial\nauth\nnotes\n (no migrations)\n", 3, "'auth'", id="empty-app"
+        ),
+        pytest.param(
+            "admin\n [X] 0001_initial\nWarning\naccounts\n [X] 0001_initial\n",
+            3,
+            "'Warning'",
+            id="stray-one-word-line",
+        ),
+        pytest.param(
+            "admin\n [X] 0001_initial\n[X]  auth.0001_initial\n",
+            3,
+            "'[X]  auth.0001_initial'",
+            id="plan-in-list",
+        ),
+        pytest.param(
+            "[X]  auth.0001_initial\n [X] 0002_x\n[ ]  auth.0003_y\n",
+            2,
+            "'[X] 0002_x'",
+            id="list-in-plan",
+        ),
+        pytest.param(
+            "[X]  auth.0001_initial\nauth\n[ ]  auth.0003_y\n", 2, "'auth'", id="label-in-plan"
+        ),
+        pytest.param(
+            "admin\n [X] 0001_initial\n (no migrations)\n [X] 0002_x",
+            3,
+            "'(no migrations)'",
+            id="nomig-late",
+        ),
+        pytest.param(
+            "admin\n [X] 0001_x Run 'manage.py migrate' to finish recording.",
+            2,
+            "0001_x Run",
+            id="x-run",
+        ),
+        pytest.param(
+            "admin\n [X] 0001_initial\n [Y] 0002_new\n Container x Stopped\n",
+            3,
+            "'[Y] 0002_new'",
+            id="unknown-marker-after-the-last-migration-line",
+        ),
+        pytest.param(
+            "admin\n Container x Running\n [X] 0001_initial\n",
+            2,
+            "'Container x Running'",
+            id="noise-after-label",
+        ),
     ],
 )
-def test_impossible_listing_parses_with_a_warning(text: str) -> None:
-    parsed = parse_showmigrations(text)
-    assert parsed["warnings"], parsed
-    assert all("please report" in warning for warning in parsed["warnings"])
+def test_impossible_listing_fails_with_the_line_number_and_text(
+    text: str, line: int, quoted: str
+) -> None:
+    with pytest.raises(ShowmigrationsParseError) as raised:
+        parse_showmigrations(text)
+    message = str(raised.value)
+    assert f"showmigrations output line {line}:" in message
+    assert quoted in message
+    assert "please report" in message
 
 
 def test_subset_keeps_command_line_order_and_plan_with_other_apps() -> None:
@@ -388,7 +432,7 @@ def test_partial_squash_counts_as_pending_not_latest() -> None:
 def test_a_crash_after_a_complete_line_is_not_detectable() -> None:
     """Documented limit: only the exit code tells this truncated output from a complete one."""
     parsed = parse_showmigrations("shop\n [X] 0001_initial (applied at 2024-05-01 10:00:00)\n")
-    assert parsed["pending"] == [] and parsed["warnings"] == []
+    assert parsed["pending"] == []
 
 
 def test_helpers() -> None:

@@ -137,7 +137,6 @@ def summary(fmt: str, migrations: list, apps: list, empty: list) -> dict:
         "applied_count": len(migrations) - len(pending),
         "pending_count": len(pending),
         "latest_applied": latest,
-        "warnings": [],
     }
 
 
@@ -208,16 +207,17 @@ def test_colour_line_endings_and_noise_around_do_not_change_the_result(
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rendered(), st.data())
-def test_unknown_line_inside_the_listing_is_a_warning(case: tuple[str, dict], data) -> None:
-    text, expected = case
+def test_unknown_line_inside_the_listing_fails_closed(case: tuple[str, dict], data) -> None:
+    text, _expected = case
     lines = text.splitlines()
     if len(lines) < 2:
         return
     position = data.draw(st.integers(min_value=1, max_value=len(lines) - 1))
     lines.insert(position, "  ~~ an unexpected line ~~")
-    parsed = parse_showmigrations("\n".join(lines))
-    assert len(parsed["warnings"]) == 1 and "please report" in parsed["warnings"][0]
-    assert parsed["migrations"] == expected["migrations"]
+    with pytest.raises(ShowmigrationsParseError) as raised:
+        parse_showmigrations("\n".join(lines))
+    message = str(raised.value)
+    assert f"line {position + 1}: " in message and "'~~ an unexpected line ~~'" in message
 
 
 @settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])

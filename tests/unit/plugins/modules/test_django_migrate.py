@@ -231,7 +231,7 @@ def test_plan_violations(after, plan, expected):
 
 
 def parsed(applied):
-    return dm.parse_state(listing(applied), lambda _: None)
+    return dm.parse_state(listing(applied))[0]
 
 
 @pytest.mark.parametrize(
@@ -282,6 +282,47 @@ def test_success_reports_changes_and_diff():
     assert out["diff"]["before"] == "accounts.0001_initial\nauth.0001_initial\n"
     assert "accounts.0003_populate\n" in out["diff"]["after"]
     assert "Applying accounts.0003_populate... OK" in out["migrate_output"]
+
+
+@pytest.mark.parametrize("rc", [1, 137, -9, 2])
+def test_non_zero_exit_fails_even_when_the_result_section_says_success(rc):
+    plan = [step("accounts", "0002_contact_email")]
+    sections = {
+        "before": listing({"accounts": 1, "auth": 1}),
+        "migrate-1": "  Applying accounts.0002_contact_email... OK",
+        "after": listing({"accounts": 2, "auth": 1}),
+        "result": result(plan=plan, attempts=[OK]),
+    }
+    stderr = "line 1\nException ignored in atexit callback\nSegmentation fault\n"
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, rc, stderr)
+    assert f"rc={rc}" in caught.value.msg
+    assert "Segmentation fault" in caught.value.msg
+    # What did happen is still reported honestly.
+    assert caught.value.result["changed"] is True
+    assert caught.value.result["applied"] == ["accounts.0002_contact_email"]
+
+
+def test_non_zero_exit_fails_in_check_mode_and_with_nothing_to_do_too():
+    sections = {
+        "before": listing({"accounts": 4, "auth": 1}),
+        "result": result(skipped_migrate=True),
+    }
+    with pytest.raises(dm.MigrateError, match=r"rc=3.*stderr: boom"):
+        dm.interpret({}, sections, False, 3, "boom\n")
+    with pytest.raises(dm.MigrateError, match=r"rc=3.*stderr: boom"):
+        dm.interpret({}, sections, True, 3, "boom\n")
+
+
+def test_non_zero_exit_is_added_to_the_programs_own_error():
+    sections = {
+        "before": listing({"accounts": 1}),
+        "result": result(error={"stage": "plan", "type": "TargetError", "message": "No app x."}),
+    }
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 1, "oops\n")
+    assert caught.value.msg.startswith("No app x.")
+    assert "rc=1" in caught.value.msg and "stderr: oops" in caught.value.msg
 
 
 def test_nothing_to_do_is_not_changed_and_after_is_before():
@@ -443,8 +484,136 @@ def test_no_result_section_fails_with_django_message_and_migration_in_progress()
         dm.interpret({}, sections, False, 137, stderr)
     assert caught.value.msg == (
         "manage.py shell failed while migrating accounts.0002_x (rc=137): "
-        "MemoryError: out of memory"
+        "MemoryError: out of memory; accounts.0002_x is not atomic and may be partly applied"
     )
+
+
+def killed_output(plan, *lines, marker="@@accreditrack-0123456789abcdef01234567"):
+    """The sections of a program killed during migrate-1: the plan section, then `lines` - "STEP
+    action app.name" for the program's step markers, anything else as Django printed it."""
+
+    def frame(name, text):
+        return f"\n{marker} BEGIN {name}\n{text}\n{marker} END {name}\n"
+
+    body = "".join(f"{marker} {line}\n" if line.startswith("STEP ") else line for line in lines)
+    stdout = (
+        frame("before", listing({"accounts": 3, "auth": 1}))
+        + frame("plan", json.dumps(plan))
+        + f"\n{marker} BEGIN migrate-1\nRunning migrations:\n{body}"
+    )
+    return ms.extract_sections(stdout, marker)
+
+
+def nonatomic(app, name):
+    return {**step(app, name), "atomic": False}
+
+
+@pytest.mark.parametrize("rc", [137, -9, 143, 1])
+def test_killed_mid_non_atomic_migration_returns_an_error_record(rc):
+    plan = [step("accounts", "0004_normalize"), nonatomic("accounts", "0005_concurrent_index")]
+    sections = killed_output(
+        plan,
+        "STEP apply_start accounts.0004_normalize",
+        "  Applying accounts.0004_normalize... OK\n",
+        "STEP apply_success accounts.0004_normalize",
+        "STEP apply_start accounts.0005_concurrent_index",
+        "  Applying accounts.0005_concurrent_index...",
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, rc, "")
+    error = caught.value.result["error"]
+    assert error["migration"] == "accounts.0005_concurrent_index"
+    assert error["atomic"] is False
+    assert error["killed"] is True
+    assert error["rc"] == rc
+    assert error["stage"] == "migrate"
+    assert error["signal"] == {137: "SIGKILL", -9: "SIGKILL", 143: "SIGTERM", 1: None}[rc]
+    assert (
+        "accounts.0005_concurrent_index is not atomic and may be partly applied"
+        in (error["message"])
+    )
+    assert "not atomic and may be partly applied" in caught.value.msg
+    assert f"rc={rc}" in caught.value.msg
+    assert caught.value.result["applied"] == ["accounts.0004_normalize"]
+    assert caught.value.result["changed"] is True
+    assert caught.value.result["plan"] == plan
+    assert "STEP" not in caught.value.result["migrate_output"]
+
+
+def test_killed_mid_atomic_migration_says_atomic():
+    plan = [step("accounts", "0004_normalize")]
+    sections = killed_output(
+        plan, "STEP apply_start accounts.0004_normalize", "  Applying accounts.0004_normalize..."
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 137, "")
+    error = caught.value.result["error"]
+    assert (error["migration"], error["atomic"], error["killed"]) == (
+        "accounts.0004_normalize",
+        True,
+        True,
+    )
+    assert caught.value.result["changed"] is False  # its transaction was rolled back
+    assert "partly applied" not in caught.value.msg
+
+
+def test_killed_migration_missing_from_the_plan_is_assumed_non_atomic():
+    sections = killed_output(
+        [], "STEP apply_start accounts.0009_other", "  Applying accounts.0009_other..."
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 137, "")
+    assert caught.value.result["error"]["atomic"] is False
+
+
+def test_killed_before_django_printed_applying_is_still_named_by_the_step_marker():
+    # The STEP line is flushed before the migration starts, Django's line may be lost.
+    plan = [nonatomic("accounts", "0005_concurrent_index")]
+    sections = killed_output(plan, "STEP apply_start accounts.0005_concurrent_index")
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, -9, "")
+    assert caught.value.result["error"]["migration"] == "accounts.0005_concurrent_index"
+    assert caught.value.result["error"]["atomic"] is False
+
+
+def test_killed_between_migrations_names_none_and_nothing_is_half_applied():
+    plan = [nonatomic("accounts", "0004_normalize")]
+    sections = killed_output(
+        plan,
+        "STEP apply_start accounts.0004_normalize",
+        "  Applying accounts.0004_normalize... OK\n",
+        "STEP apply_success accounts.0004_normalize",
+    )
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, sections, False, 137, "")
+    error = caught.value.result["error"]
+    assert (error["migration"], error["atomic"], error["killed"]) == (None, True, True)
+    assert caught.value.result["applied"] == ["accounts.0004_normalize"]
+
+
+def test_killed_after_a_lock_timeout_retry_names_the_migration_running_last():
+    events = [
+        ("migrate-1", "apply_start accounts.0004_normalize"),
+        ("migrate-2", "apply_start accounts.0004_normalize"),
+        ("migrate-2", "apply_success accounts.0004_normalize"),
+        ("migrate-2", "unapply_start accounts.0003_populate"),
+    ]
+    sections = {"__steps__": "\n".join(f"{a} {b}" for a, b in events)}
+    assert dm.running_migration(sections, "") == "accounts.0003_populate"
+    assert dm.finished_steps(sections) == (["accounts.0004_normalize"], [])
+
+
+def test_running_migration_falls_back_to_djangos_lines_without_step_markers():
+    text = "  Applying a.0001_x... OK\n  Applying b.0002_y..."
+    assert dm.running_migration({}, text) == "b.0002_y"
+
+
+def test_process_that_never_reached_migrate_names_no_migration():
+    with pytest.raises(dm.MigrateError) as caught:
+        dm.interpret({}, {"before": listing({"accounts": 1})}, False, 137, "")
+    error = caught.value.result["error"]
+    assert (error["stage"], error["migration"], error["atomic"]) == ("process", None, True)
+    assert caught.value.result["changed"] is False
 
 
 def test_stdin_not_passed_through_says_so():
@@ -474,12 +643,36 @@ def test_success_that_changed_nothing_it_should_have_fails():
     assert caught.value.result["changed"] is False
 
 
-def test_parser_warnings_are_surfaced():
-    warnings = []
-    text = "accounts\n [X] 0001_initial\n [Y] something new\n [ ] 0002_b\n"
-    dm.parse_state(text, warnings.append)
-    assert warnings
-    assert "report" in warnings[0].lower()
+UNREADABLE = "accounts\n [X] 0001_initial\n [Y] something new\n [ ] 0002_b\n"
+
+
+def test_parse_state_fails_closed_on_a_line_it_cannot_account_for():
+    parsed_state, problem = dm.parse_state(UNREADABLE)
+    assert parsed_state is None
+    assert "line 3: unrecognised line inside the listing: '[Y] something new'" in problem
+
+
+def test_unreadable_state_before_fails_the_module_quoting_the_line():
+    sections = {"before": UNREADABLE, "result": result(plan=[])}
+    with pytest.raises(dm.MigrateError) as caught:
+        interpret(sections)
+    assert caught.value.msg.startswith("Cannot read the state before")
+    assert "line 3" in caught.value.msg and "'[Y] something new'" in caught.value.msg
+
+
+def test_unreadable_state_after_fails_the_module_quoting_the_line():
+    plan = [step("accounts", "0002_contact_email")]
+    sections = {
+        "before": listing({"accounts": 1, "auth": 1}),
+        "migrate-1": "Running migrations:\n  Applying accounts.0002_contact_email... OK",
+        "after": UNREADABLE,
+        "result": result(plan=plan, attempts=[OK]),
+    }
+    with pytest.raises(dm.MigrateError) as caught:
+        interpret(sections)
+    assert caught.value.msg.startswith("migrate succeeded but the state after could not be read")
+    assert "line 3" in caught.value.msg and "'[Y] something new'" in caught.value.msg
+    assert caught.value.result["changed"] is True
 
 
 # --- lock targets (lock_targets=true) -----------------------------------------------------------

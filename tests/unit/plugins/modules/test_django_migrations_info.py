@@ -55,3 +55,57 @@ def test_showmigrations_args(params, expected):
 )
 def test_failure_message(rc, stdout, stderr, expected):
     assert info.failure_message(rc, stdout, stderr) == expected
+
+
+class _Failed(Exception):
+    pass
+
+
+class _Exited(Exception):
+    pass
+
+
+def _run_main(monkeypatch, stdout: str, rc: int = 0) -> dict:
+    """Run main() with a fake AnsibleModule whose command prints `stdout`."""
+    outcome: dict = {}
+
+    class FakeModule:
+        def __init__(self, argument_spec, **_kwargs):
+            self.params = {name: spec.get("default") for name, spec in argument_spec.items()}
+            self.params["project_src"] = "/srv/app"
+            self.check_mode = False
+            self.warnings: list[str] = []
+
+        def run_command(self, argv, **_kwargs):
+            return rc, stdout, ""
+
+        def warn(self, text):
+            self.warnings.append(text)
+
+        def fail_json(self, **result):
+            outcome.update(result, failed=True)
+            raise _Failed
+
+        def exit_json(self, **result):
+            outcome.update(result)
+            raise _Exited
+
+    monkeypatch.setattr(info, "AnsibleModule", FakeModule)
+    with pytest.raises((_Failed, _Exited)):
+        info.main()
+    return outcome
+
+
+def test_a_line_the_parser_cannot_account_for_fails_the_module(monkeypatch):
+    stdout = "accounts\n [X] 0001_initial\n?? new in Django 7 ??\n [ ] 0002_profile\n"
+    result = _run_main(monkeypatch, stdout)
+    assert result["failed"] is True
+    assert "line 3" in result["msg"] and "'?? new in Django 7 ??'" in result["msg"]
+    assert "pending" not in result and "parser_warnings" not in result
+
+
+def test_a_readable_listing_returns_no_parser_warnings(monkeypatch):
+    result = _run_main(monkeypatch, "accounts\n [X] 0001_initial\n [ ] 0002_profile\n")
+    assert "failed" not in result
+    assert result["pending"] == ["accounts.0002_profile"]
+    assert "parser_warnings" not in result and "warnings" not in result
