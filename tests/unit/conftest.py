@@ -44,3 +44,37 @@ if str(COLLECTIONS_ROOT) not in sys.path:
 def collections_root() -> Path:
     """Directory holding ``ansible_collections/accreditrack/ops`` (this checkout)."""
     return COLLECTIONS_ROOT
+
+
+def ansible_bin(name: str) -> str | None:
+    """An Ansible command beside this Python (the venv), else on PATH."""
+    beside = Path(sys.executable).parent / name
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+@pytest.fixture
+def ansible_playbook(collections_root, tmp_path):
+    """Run a playbook against localhost (local connection, this Python) with this checkout as the
+    collection; returns the CompletedProcess. Skips the test without ansible-playbook."""
+    import os
+    import subprocess
+
+    binary = ansible_bin("ansible-playbook")
+    if binary is None:
+        pytest.skip("ansible-playbook is not installed")
+
+    def run(playbook: Path, *args: str) -> subprocess.CompletedProcess:
+        env = dict(
+            os.environ,
+            ANSIBLE_COLLECTIONS_PATH=str(collections_root),
+            ANSIBLE_LOCALHOST_WARNING="false",
+            ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
+            ANSIBLE_NOCOLOR="1",
+        )
+        argv = [binary, "-i", "localhost,", "-c", "local"]
+        argv += ["-e", f"ansible_python_interpreter={sys.executable}", *args, str(playbook)]
+        return subprocess.run(
+            argv, env=env, capture_output=True, text=True, check=False, cwd=tmp_path
+        )
+
+    return run

@@ -10,13 +10,8 @@ playbook, one play per case, with the backward plans and the rollback point give
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[3]
@@ -78,11 +73,6 @@ CASES = {
 }
 
 
-def _bin(name: str) -> str | None:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else shutil.which(name)
-
-
 def _decision_tasks() -> list[dict]:
     checks = yaml.safe_load((TASKS / "check_plans.yml").read_text())
     choose = yaml.safe_load((TASKS / "choose_method.yml").read_text())
@@ -98,10 +88,7 @@ def _decision_tasks() -> list[dict]:
     return tasks
 
 
-def test_the_way_back_after_a_failed_or_killed_migration(collections_root, tmp_path):
-    playbook_bin = _bin("ansible-playbook")
-    if playbook_bin is None:
-        pytest.skip("ansible-playbook is not installed")
+def test_the_way_back_after_a_failed_or_killed_migration(ansible_playbook, tmp_path):
     plays = []
     for name, (point_outcome, strategy, _method, _reason) in CASES.items():
         plays.append(
@@ -133,22 +120,7 @@ def test_the_way_back_after_a_failed_or_killed_migration(collections_root, tmp_p
         )
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(collections_root),
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-        ANSIBLE_NOCOLOR="1",
-    )
-    interpreter = f"ansible_python_interpreter={sys.executable}"
-    proc = subprocess.run(
-        [playbook_bin, "-i", "localhost,", "-c", "local", "-e", interpreter, str(playbook)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
+    proc = ansible_playbook(playbook)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for name, (_outcome, _strategy, method, reason) in CASES.items():
         got = json.loads((tmp_path / f"{name}.json").read_text())

@@ -5,10 +5,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -93,16 +89,8 @@ def test_a_run_that_did_not_fail_has_no_failed_migration():
     )
 
 
-def _bin(name: str) -> str | None:
-    beside = Path(sys.executable).parent / name
-    return str(beside) if beside.exists() else shutil.which(name)
-
-
-def test_the_migrate_role_records_a_killed_non_atomic_migration(collections_root, tmp_path):
+def test_the_migrate_role_records_a_killed_non_atomic_migration(ansible_playbook, tmp_path):
     """The vars of roles/migrate/tasks/apply.yml's outcome task, rendered by Ansible itself."""
-    playbook_bin = _bin("ansible-playbook")
-    if playbook_bin is None:
-        pytest.skip("ansible-playbook is not installed")
     tasks = yaml.safe_load((REPO / "roles" / "migrate" / "tasks" / "apply.yml").read_text())
     record = next(t for t in tasks if t["name"] == "Record the outcome in the rollback point")
     killed_run = {
@@ -151,19 +139,5 @@ def test_the_migrate_role_records_a_killed_non_atomic_migration(collections_root
     ]
     playbook = tmp_path / "play.yml"
     playbook.write_text(yaml.safe_dump(play, sort_keys=False))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(collections_root),
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-        ANSIBLE_NOCOLOR="1",
-    )
-    proc = subprocess.run(
-        [playbook_bin, "-i", "localhost,", "-c", "local", str(playbook)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
+    proc = ansible_playbook(playbook)
     assert proc.returncode == 0, proc.stdout + proc.stderr

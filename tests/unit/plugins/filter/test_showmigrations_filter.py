@@ -89,10 +89,7 @@ def test_ansible_doc_renders_the_documentation(collections_root: Path) -> None:
     assert "accreditrack.ops.showmigrations" in doc["examples"]
 
 
-def test_filter_in_a_real_playbook(collections_root: Path, tmp_path: Path) -> None:
-    playbook_bin = _bin("ansible-playbook")
-    if playbook_bin is None:
-        pytest.skip("ansible-playbook is not installed")
+def test_filter_in_a_real_playbook(ansible_playbook, tmp_path: Path) -> None:
     stdout = (FIXTURES / "django-4.2__unrecorded__list-forcecolor-v2.txt").read_text("utf-8")
     playbook = tmp_path / "play.yml"
     playbook.write_text(
@@ -116,21 +113,6 @@ def test_filter_in_a_real_playbook(collections_root: Path, tmp_path: Path) -> No
         "        that: bad is failed\n"
     )
     (tmp_path / "vars.json").write_text(json.dumps({"result": {"stdout": stdout, "rc": 0}}))
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=str(collections_root),
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-        ANSIBLE_NOCOLOR="1",
-    )
-    extra_vars = f"@{tmp_path / 'vars.json'}"
-    proc = subprocess.run(
-        [playbook_bin, "-i", "localhost,", "-c", "local", "-e", extra_vars, str(playbook)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        cwd=tmp_path,
-    )
+    proc = ansible_playbook(playbook, "-e", f"@{tmp_path / 'vars.json'}")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "ok=4" in proc.stdout and "failed=0" in proc.stdout
