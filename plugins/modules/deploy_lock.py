@@ -17,7 +17,7 @@ description:
   - With O(state=present), creates the lock file O(path) with the owner in it (O(run_id),
     O(owner), the target host and the time). The lock appears complete or not at all - the content
     is written and fsynced to a temporary file in the same directory, which is then hard-linked to
-    O(path) (C(link) fails when the lock exists: one atomic, exclusive step) and removed. If the
+    O(path) (C(link) fails when the lock exists - one atomic, exclusive step) and removed. If the
     lock already exists, fails fast with who holds the lock and since when.
   - When the lock cannot be written (the file system is full or read-only, a quota, no
     permission), fails with a message naming the lock file and the problem (also in
