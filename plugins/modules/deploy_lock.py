@@ -104,12 +104,12 @@ attributes:
     support: full
     platforms: posix
     description: Creates and removes a file on the managed host.
+notes:
+  - The collection's C(lock_check) role takes this lock in its main entry point and releases it in
+    C(release_lock); the C(release) role's C(lock) and C(unlock) entry points do so for the
+    playbooks.
 author:
   - AccrediTrack operations team (@accreditrack)
-seealso:
-  - name: lock_check role
-    description: Takes this lock in its main entry point and releases it in C(release_lock).
-    link: https://example.invalid/accreditrack/ops/roles/lock_check/README.md
 """
 
 EXAMPLES = r"""
