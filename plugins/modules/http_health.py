@@ -102,6 +102,7 @@ attributes:
     description: A GET changes nothing; it runs the same in check mode.
   diff_mode:
     support: none
+    description: A GET changes nothing; there is nothing to compare.
   platform:
     support: full
     platforms: posix
