@@ -247,7 +247,7 @@ def describe(holder: dict[str, Any]) -> str:
 
 
 # A lock without a run id (empty, unreadable, not the JSON this module writes) is broken with
-# break_run_id set to this value - a name no run id takes (they are generated, never "<...>").
+# break_run_id set to this value - a name no generated run id takes (those start with a UTC time).
 UNREADABLE_RUN_ID = "unreadable-lock"
 
 # Errors of the file system, not of the lock: the message names them instead of "locked".
