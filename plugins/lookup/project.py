@@ -6,8 +6,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: project
-author:
-  - AccrediTrack operations team (@accreditrack)
+author: AccrediTrack operations team (@accreditrack)
 version_added: 0.1.0
 short_description: The project's address and layout, from the project variables given once
 description:

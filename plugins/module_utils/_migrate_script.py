@@ -197,6 +197,12 @@ def backoff_delay(attempt, base, cap=60.0, rand=random.random):
     return round(delay / 2 + rand() * delay / 2, 3)
 
 
+def retry_base(config):
+    """The first retry's delay in seconds: CONFIG's retry_delay (0 retries at once), 1 unset."""
+    value = config.get("retry_delay")
+    return 1.0 if value is None or value == "" else max(0.0, float(value))
+
+
 class Tee(object):
     """Writes through to the real stdout (live, and kept if the process dies) and keeps a copy.
 
@@ -661,7 +667,7 @@ def run(result):
             connection.close()
         except Exception:
             pass
-        record["delay"] = backoff_delay(attempt, float(CONFIG.get("retry_delay") or 1.0))
+        record["delay"] = backoff_delay(attempt, retry_base(CONFIG))
         time.sleep(record["delay"])
 
     try:

@@ -20,6 +20,7 @@ import contextlib
 import hashlib
 import os
 import queue
+import re
 import signal
 import subprocess
 import tempfile
@@ -141,6 +142,10 @@ def container_env(module: AnsibleModule, base: Sequence[str], service: str, name
     return out.strip() if rc == 0 else ""
 
 
+# A lock_wait_timeout that means "no limit": 0 in any unit (pg_dump would wait forever anyway).
+NO_TIMEOUT = re.compile(r"^\s*0+(\.0*)?\s*(us|ms|s|min|h|d)?\s*$")
+
+
 def pg_dump_argv(
     database: str,
     user: str,
@@ -150,9 +155,12 @@ def pg_dump_argv(
     fmt: str = "custom",
     jobs: int = 1,
     file: Optional[str] = None,
+    lock_wait_timeout: Optional[str] = None,
 ) -> list[str]:
     """pg_dump writing a custom-format archive to stdout, or (``fmt="directory"``) a directory
-    archive into ``file`` with ``jobs`` parallel jobs. No password: the socket is trusted."""
+    archive into ``file`` with ``jobs`` parallel jobs. No password: the socket is trusted.
+    ``lock_wait_timeout`` (``--lock-wait-timeout``): fail instead of queueing behind a lock for
+    longer; empty or ``0`` waits without limit."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}")
     if fmt == "custom" and (jobs != 1 or file):
@@ -163,6 +171,8 @@ def pg_dump_argv(
     if fmt == "directory":
         argv += [f"--jobs={jobs}", f"--file={file}"]
     argv += [f"--username={user}", f"--dbname={database}"]
+    if lock_wait_timeout and not NO_TIMEOUT.match(str(lock_wait_timeout)):
+        argv.append(f"--lock-wait-timeout={lock_wait_timeout}")
     if compression:
         argv.append(f"--compress={compression}")
     argv += list(extra_args)

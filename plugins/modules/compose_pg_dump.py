@@ -129,6 +129,17 @@ options:
     type: int
     default: 19
     version_added: 0.1.0
+  lock_wait_timeout:
+    description:
+      - Passed as C(pg_dump --lock-wait-timeout=VALUE) - how long pg_dump waits for the
+        C(ACCESS SHARE) lock of each table before it fails, instead of queueing behind a session
+        that holds or waits for a conflicting lock (everything after it would queue behind
+        pg_dump then). A number of milliseconds or a PostgreSQL time such as V(30s), V(2min).
+      - V(0) or empty waits without limit (no C(--lock-wait-timeout)).
+      - When pg_dump fails because of it, the failure message says so and names this option.
+    type: str
+    default: 30s
+    version_added: 0.1.0
   mode:
     description:
       - Permissions of the archive, as an octal string such as V("0600") or an integer.
@@ -285,6 +296,7 @@ import contextlib
 import datetime
 import hashlib
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -339,6 +351,15 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_dir_archive i
     write_file,
 )
 
+# What pg_dump's --lock-wait-timeout accepts here: milliseconds, or a number with a unit.
+LOCK_WAIT_TIMEOUT = re.compile(r"^\s*[0-9]+(\.[0-9]+)?\s*(us|ms|s|min|h|d)?\s*$")
+# pg_dump's errors when a table lock was not granted: the leader's LOCK TABLE cancelled by the
+# timeout it sets from --lock-wait-timeout (statement_timeout), a lock_timeout from PGOPTIONS, or a
+# parallel worker's LOCK TABLE NOWAIT ("could not obtain lock on relation").
+LOCK_FAILURE = re.compile(
+    r"could not obtain lock|canceling statement due to (statement|lock) timeout"
+)
+
 
 def container_wrapper(
     params: dict, application_name: Optional[str] = None
@@ -373,6 +394,7 @@ def build_commands(
             fmt=fmt,
             jobs=params.get("jobs") or 1,
             file=archive,
+            lock_wait_timeout=params.get("lock_wait_timeout"),
         )
     )
     verify = (
@@ -407,6 +429,12 @@ def option_errors(params: dict) -> list[str]:
     niceness = params.get("verify_niceness")
     if niceness is not None and not 0 <= niceness <= 19:
         errors.append(f"verify_niceness must be from 0 to 19, not {niceness}")
+    timeout = params.get("lock_wait_timeout")
+    if timeout and not LOCK_WAIT_TIMEOUT.match(str(timeout)):
+        errors.append(
+            f"lock_wait_timeout must be a number of milliseconds or a time such as 30s or 2min, "
+            f"not {timeout!r}"
+        )
     needed = params.get("container_free_needed")
     if needed is not None and needed < 0:
         errors.append(f"container_free_needed must be 0 or more, not {needed}")
@@ -426,6 +454,21 @@ def end_sessions(params: dict, application_name: str, cwd: str) -> None:
     )  # fmt: skip
     with contextlib.suppress(OSError):  # best effort: they end with pg_dump at the latest
         run_captured(ChildProcesses(), argv, cwd)
+
+
+def dump_failure(params: dict, rc: Optional[int], stderr: str) -> str:
+    """The message for a pg_dump that failed; names O(lock_wait_timeout) when a lock was it."""
+    text = f"pg_dump failed (exit {rc}): {stderr}"
+    if not LOCK_FAILURE.search(stderr or ""):
+        return text
+    timeout = params.get("lock_wait_timeout")
+    waited = f"within lock_wait_timeout={timeout}" if timeout else "(no lock_wait_timeout set)"
+    return (
+        f"pg_dump could not obtain the lock of a table {waited}: another session holds or waits "
+        "for a conflicting lock (a migration's DDL, a VACUUM FULL, ...). Nothing was dumped. Run "
+        "again when it is gone, or raise lock_wait_timeout (backup_lock_wait_timeout with the "
+        f"backup role). {text}"
+    )
 
 
 def read_back_failure(params: dict, rc: Optional[int], stderr: str) -> str:
@@ -460,7 +503,7 @@ def write_archive(module: AnsibleModule, dump_cmd: list[str], verify_cmd: list[s
         reader = verify_cmd if params["verify"] == "stream" else None
         result = stream_to_file(children, dump_cmd, fd, reader, cwd=cwd)
         if result.rc != 0:
-            raise ArchiveError(f"pg_dump failed (exit {result.rc}): {result.stderr}")
+            raise ArchiveError(dump_failure(params, result.rc, result.stderr))
         if result.size == 0:
             raise ArchiveError("pg_dump exited 0 but wrote nothing")
         os.fsync(fd)
@@ -627,7 +670,7 @@ def write_directory(module: AnsibleModule, result: dict) -> dict:
         rc, _out, dump_stderr = run_captured(children, dump_cmd, cwd)
         dumping = False
         if rc != 0:
-            raise ArchiveError(f"pg_dump failed (exit {rc}): {dump_stderr}")
+            raise ArchiveError(dump_failure(params, rc, dump_stderr))
         rc, out, err = run_captured(children, wrap(listing_argv(container_dir)), cwd)
         if rc != 0:
             raise ArchiveError(f"could not list pg_dump's directory (exit {rc}): {err}")
@@ -705,6 +748,7 @@ def main() -> None:
         extra_args={"type": "list", "elements": "str", "default": []},
         verify={"type": "str", "default": "stream", "choices": ["stream", "file", "none"]},
         verify_niceness={"type": "int", "default": 19},
+        lock_wait_timeout={"type": "str", "default": "30s"},
         mode={"type": "raw", "default": "0600"},
     )
     module = ArchiveModule(argument_spec=argument_spec, supports_check_mode=True)

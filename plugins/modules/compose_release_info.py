@@ -58,11 +58,11 @@ attributes:
     description: Reads only; runs the same in check mode.
   diff_mode:
     support: none
-    description: Reads only; there is nothing to diff.
+    description: Reads only; there is nothing to compare.
   platform:
     support: full
     platforms: posix
-    description: Runs on the managed host, where the Docker CLI and the compose files are.
+    description: Runs C(docker compose) and C(docker) on the managed host.
 author:
   - AccrediTrack operations team (@accreditrack)
 seealso:

@@ -4,8 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 # Why a module: ansible.builtin.file and ansible.builtin.copy cannot create a file only if it does
-# not exist (O_CREAT|O_EXCL) - between their "stat" and their "write" a second run can take the
-# same lock. Here the exclusive create is one system call.
+# not exist - between their "stat" and their "write" a second run can take the same lock. Here the
+# exclusive create is one system call (link(2) of a complete, fsynced temporary file).
 
 from __future__ import annotations
 
@@ -14,9 +14,14 @@ module: deploy_lock
 short_description: Take or release a deploy lock file, so that two deploys never run at once
 version_added: 0.1.0
 description:
-  - With O(state=present), creates the lock file O(path) atomically (C(O_CREAT|O_EXCL)) and writes
-    the owner into it (O(run_id), O(owner), the target host and the time). If the file already
-    exists, fails fast with who holds the lock and since when.
+  - With O(state=present), creates the lock file O(path) with the owner in it (O(run_id),
+    O(owner), the target host and the time). The lock appears complete or not at all - the content
+    is written and fsynced to a temporary file in the same directory, which is then hard-linked to
+    O(path) (C(link) fails when the lock exists - one atomic, exclusive step) and removed. If the
+    lock already exists, fails fast with who holds the lock and since when.
+  - When the lock cannot be written (the file system is full or read-only, a quota, no
+    permission), fails with a message naming the lock file and the problem (also in
+    RV(write_error)); no lock is taken and none is left behind.
   - A lock is stale when it is older than O(stale_after) seconds, or when its owner ran on this
     same host and its process (C(owner.pid)) is gone. A stale lock is reported; it is replaced
     only with O(break_stale=true).
@@ -65,6 +70,9 @@ options:
         found, the lock is simply taken (a warning says there was nothing to break).
       - For a run that cannot release its lock any more (its controller crashed, its host is
         unreachable). Make sure that run is really gone first.
+      - A lock file that names no run (empty, unreadable, not JSON this module wrote - left by an
+        older version on a full disk, say) is broken with V(unreadable-lock); the failure message
+        names it.
     type: str
     default: ""
   break_run_id_hint:
@@ -96,12 +104,12 @@ attributes:
     support: full
     platforms: posix
     description: Creates and removes a file on the managed host.
+notes:
+  - The collection's C(lock_check) role takes this lock in its main entry point and releases it in
+    C(release_lock); the C(release) role's C(lock) and C(unlock) entry points do so for the
+    playbooks.
 author:
   - AccrediTrack operations team (@accreditrack)
-seealso:
-  - name: lock_check role
-    description: Takes this lock in its main entry point and releases it in C(release_lock).
-    link: https://example.invalid/accreditrack/ops/roles/lock_check/README.md
 """
 
 EXAMPLES = r"""
@@ -160,6 +168,15 @@ broken:
     broken_by: 20261124T160210Z-99
     reason: break_run_id
     stale: ""
+write_error:
+  description:
+    - Why the lock file could not be written - the file system problem (full, read-only, quota,
+      permission), not a lock held by another run. The failure message says the same.
+  returned: when the lock file could not be written
+  type: str
+  sample: >-
+    could not write the deploy lock /var/lib/accreditrack-ops/locks/accreditrack.lock: the file
+    system is full (ENOSPC). No lock was taken and none is left behind; ...
 lock_file:
   description: The lock file.
   returned: always
@@ -168,8 +185,10 @@ lock_file:
 """
 
 import contextlib
+import errno
 import json
 import os
+import secrets
 import socket
 import time
 from datetime import datetime, timezone
@@ -227,18 +246,75 @@ def describe(holder: dict[str, Any]) -> str:
     )
 
 
+# A lock without a run id (empty, unreadable, not the JSON this module writes) is broken with
+# break_run_id set to this value - a name no generated run id takes (those start with a UTC time).
+UNREADABLE_RUN_ID = "unreadable-lock"
+
+# Errors of the file system, not of the lock: the message names them instead of "locked".
+FS_ERRORS = {
+    errno.ENOSPC: "the file system is full (ENOSPC)",
+    errno.EDQUOT: "the disk quota is exceeded (EDQUOT)",
+    errno.EROFS: "the file system is read-only (EROFS)",
+    errno.EACCES: "permission denied (EACCES)",
+    errno.EPERM: "operation not permitted (EPERM)",
+}
+
+
+class LockWriteError(Exception):
+    """The lock file could not be written: a file system problem, not a lock held."""
+
+
+def fs_problem(path: str, exc: OSError) -> LockWriteError:
+    why = FS_ERRORS.get(exc.errno or 0) or (exc.strerror or str(exc))
+    return LockWriteError(
+        f"could not write the deploy lock {path}: {why}. No lock was taken and none is left "
+        f"behind; free space or fix the file system of {os.path.dirname(path) or '.'}, "
+        "then run again."
+    )
+
+
 def create_exclusive(path: str, content: dict[str, Any]) -> bool:
-    """Create `path` with `content` if it does not exist; False if it already does."""
+    """Create `path` with `content` if it does not exist; False if it already does.
+
+    The lock appears complete or not at all: the content is written and fsynced to a temporary
+    file in the same directory, which is then hard-linked to `path` (link(2) fails with EEXIST
+    when the lock exists: the exclusive create is one system call). Raises LockWriteError on a
+    file system problem (full, read-only, no permission); no file is left behind then.
+    """
+    directory = os.path.dirname(path) or "."
+    data = (json.dumps(content, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    # ".taking.": never the name of a lock (nor of a ".stale." lock moved aside to be removed).
+    temp = os.path.join(
+        directory, f".{os.path.basename(path)}.taking.{os.getpid()}.{secrets.token_hex(4)}"
+    )
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return False
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(content, handle, indent=2, sort_keys=True)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return True
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise fs_problem(path, exc) from exc
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return False
+        with contextlib.suppress(OSError):
+            dir_fd = os.open(directory, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        return True
+    except OSError as exc:
+        raise fs_problem(path, exc) from exc
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
 
 
 def utc(epoch: float) -> str:
@@ -275,9 +351,15 @@ def remove_if_unchanged(path: str, holder: dict[str, Any]) -> Optional[bool]:
     return False
 
 
+def holder_run_id(holder: dict[str, Any]) -> str:
+    """The run id that breaks `holder`: its own, or UNREADABLE_RUN_ID for a lock naming none."""
+    run_id = holder.get("run_id")
+    return str(run_id) if run_id else UNREADABLE_RUN_ID
+
+
 def break_reason(holder: dict[str, Any], stale: str, p: dict[str, Any]) -> str:
     """Why this run may remove `holder` ('' when it may not)."""
-    if p["break_run_id"] and holder.get("run_id") == p["break_run_id"]:
+    if p["break_run_id"] and holder_run_id(holder) == p["break_run_id"]:
         return "break_run_id"
     if stale and p["break_stale"]:
         return "break_stale"
@@ -291,9 +373,7 @@ def held_message(path: str, holder: dict[str, Any], stale: str, p: dict[str, Any
     breaks a lock with `-e break_lock=<run id>`, the lock_check role with its own options.
     """
     run_id = holder.get("run_id")
-    by_run_id = ""
-    if run_id:
-        by_run_id = (p.get("break_run_id_hint") or "").replace("{run_id}", str(run_id))
+    by_run_id = (p.get("break_run_id_hint") or "").replace("{run_id}", holder_run_id(holder))
     by_stale = p.get("break_stale_hint") or ""
     by_hand = f"remove the lock file {path} by hand"
     if p["break_run_id"]:
@@ -322,7 +402,16 @@ def held_message(path: str, holder: dict[str, Any], stale: str, p: dict[str, Any
         )
     if run_id:
         return f"{text} If you are sure run {run_id} is gone, {by_hand}."
-    return f"{text} The lock file names no run: if no deploy runs, {by_hand}."
+    text = (
+        f"{text} The lock file names no run (it is empty, unreadable or not a lock this module "
+        "wrote - a run that could not write it, an older version)"
+    )
+    if by_run_id:
+        return (
+            f"{text}: if you are sure no deploy runs, break it and go on with {by_run_id} "
+            "(only a lock file that still names no run is removed)."
+        )
+    return f"{text}: if no deploy runs, {by_hand}."
 
 
 def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
@@ -338,8 +427,25 @@ def acquire(module: AnsibleModule, result: dict[str, Any]) -> None:
         "since_epoch": int(now),
     }
     directory = os.path.dirname(path)
-    if not module.check_mode and directory and not os.path.isdir(directory):
-        os.makedirs(directory, 0o700, exist_ok=True)
+    try:
+        if not module.check_mode and directory and not os.path.isdir(directory):
+            os.makedirs(directory, 0o700, exist_ok=True)
+        take(module, result, content, now)
+    except LockWriteError as exc:
+        result["write_error"] = str(exc)
+        module.fail_json(msg=str(exc), **result)
+    except OSError as exc:
+        result["write_error"] = str(fs_problem(path, exc))
+        module.fail_json(msg=result["write_error"], **result)
+
+
+def take(
+    module: AnsibleModule, result: dict[str, Any], content: dict[str, Any], now: float
+) -> None:
+    """Take the lock (acquire()'s loop); raises LockWriteError on a file system problem."""
+    p = module.params
+    path = p["path"]
+    hostname = content["host"]
     for _attempt in range(3):
         holder = read_lock(path)
         if holder is None:

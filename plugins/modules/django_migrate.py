@@ -126,7 +126,7 @@ options:
   retry_delay:
     description:
       - Base of the exponential backoff, in seconds. Retry N waits between half and all of
-        C(retry_delay * 2**(N-1)) (at most 60 seconds).
+        C(retry_delay * 2**(N-1)) (at most 60 seconds). V(0) retries at once.
     type: float
     default: 2.0
 attributes:

@@ -102,7 +102,7 @@ attributes:
     description: A GET changes nothing; it runs the same in check mode.
   diff_mode:
     support: none
-    description: A GET changes nothing; there is nothing to diff.
+    description: A GET changes nothing; there is nothing to compare.
   platform:
     support: full
     platforms: posix

@@ -121,11 +121,9 @@ notes:
   - The statements run in the container's C(psql) over the local socket; no password travels.
   - A session is terminated only if it is still in the same transaction (pid and transaction start
     unchanged) and, for V(idle_in_transaction), still idle in it.
+  - The collection's C(lock_check) role finds the tables from C(sqlmigrate) and calls this module.
 seealso:
   - module: community.postgresql.postgresql_query
-  - name: lock_check role
-    description: Finds the tables from C(sqlmigrate) and calls this module.
-    link: https://example.invalid/accreditrack/ops/roles/lock_check/README.md
 """
 
 EXAMPLES = r"""

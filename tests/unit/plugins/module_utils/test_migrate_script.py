@@ -276,6 +276,25 @@ def test_backoff_delay_is_exponential_with_jitter(attempt):
     assert high == pytest.approx(full)
 
 
+@pytest.mark.parametrize(
+    ("config", "base"),
+    [
+        pytest.param({"retry_delay": 0.0}, 0.0, id="zero-is-honoured"),
+        pytest.param({"retry_delay": 0}, 0.0, id="int-zero-is-honoured"),
+        pytest.param({"retry_delay": 2.5}, 2.5, id="given"),
+        pytest.param({}, 1.0, id="unset"),
+    ],
+)
+def test_retry_delay_zero_retries_at_once(config, base):
+    assert NS["retry_base"](config) == base
+    assert NS["backoff_delay"](3, NS["retry_base"](config), rand=lambda: 1.0) == min(60, base * 4)
+
+
+def test_the_script_sleeps_the_delay_retry_base_gives():
+    assert "backoff_delay(attempt, retry_base(CONFIG))" in ms.SCRIPT
+    assert 'CONFIG.get("retry_delay") or' not in ms.SCRIPT
+
+
 def test_tee_writes_through_and_keeps_a_copy():
     class Stream:
         def __init__(self):

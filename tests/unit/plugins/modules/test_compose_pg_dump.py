@@ -28,6 +28,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive impor
 )
 from ansible_collections.accreditrack.ops.plugins.modules.compose_pg_dump import (
     build_commands,
+    dump_failure,
     option_errors,
     read_back_failure,
 )
@@ -382,3 +383,68 @@ def test_an_existing_archive_is_never_overwritten(tmp_path, collections_root):
     assert result["failed"] is True
     assert "exists already" in result["msg"]
     assert (backups / "app.dump").read_bytes() == b"older backup"
+
+
+@pytest.mark.parametrize(
+    ("timeout", "flag"),
+    [
+        pytest.param("30s", ["--lock-wait-timeout=30s"], id="30s"),
+        pytest.param("2min", ["--lock-wait-timeout=2min"], id="2min"),
+        pytest.param("1500", ["--lock-wait-timeout=1500"], id="milliseconds"),
+        pytest.param("0", [], id="zero-no-limit"),
+        pytest.param("0s", [], id="zero-seconds-no-limit"),
+        pytest.param("", [], id="empty-no-limit"),
+        pytest.param(None, [], id="not-given"),
+    ],
+)
+def test_dump_argv_lock_wait_timeout(timeout, flag):
+    for fmt in ("custom", "directory"):
+        params = {**BASE, "format": fmt, "jobs": 2 if fmt == "directory" else 1}
+        built, _verify = build_commands({**params, "lock_wait_timeout": timeout})
+        assert [arg for arg in built if arg.startswith("--lock-wait")] == flag
+        dump = built[built.index("pg_dump") :]
+        # Before the free-form options: extra_args can still override it.
+        assert dump.index("--dbname=app") < (dump.index(flag[0]) if flag else len(dump))
+
+
+def test_pg_dump_argv_lock_wait_timeout_comes_before_extra_args():
+    argv = pg_dump_argv("d", "u", "6", ["--no-owner"], lock_wait_timeout="5s")
+    assert argv[-3:] == ["--lock-wait-timeout=5s", "--compress=6", "--no-owner"]
+
+
+@pytest.mark.parametrize("bad", ["thirty", "30 seconds; drop", "-5s", "5 s s"])
+def test_a_bad_lock_wait_timeout_is_refused(bad):
+    errors = option_errors(
+        {**BASE, "jobs": 1, "container_tmp_dir": "/tmp", "lock_wait_timeout": bad}
+    )
+    assert errors == [
+        "lock_wait_timeout must be a number of milliseconds or a time such as 30s or 2min, "
+        f"not {bad!r}"
+    ]
+
+
+@pytest.mark.parametrize(
+    "stderr",
+    [
+        pytest.param(
+            "pg_dump: error: query failed: ERROR:  canceling statement due to statement timeout\n"
+            "pg_dump: detail: Query was: LOCK TABLE public.accounts_member IN ACCESS SHARE MODE\n",
+            id="leader-lock-wait-timeout",
+        ),
+        pytest.param(
+            'pg_dump: error: could not obtain lock on relation "public.accounts_member"\n'
+            "This usually means that someone requested an ACCESS EXCLUSIVE lock on the table "
+            "after the pg_dump parent process had gotten the initial ACCESS SHARE lock on the "
+            "table.\n",
+            id="parallel-worker-nowait",
+        ),
+    ],
+)
+def test_a_lock_failure_names_lock_wait_timeout(stderr):
+    msg = dump_failure({**BASE, "lock_wait_timeout": "30s"}, 1, stderr)
+    assert msg.startswith(
+        "pg_dump could not obtain the lock of a table within lock_wait_timeout=30s"
+    )
+    assert "backup_lock_wait_timeout" in msg and stderr in msg
+    plain = dump_failure(BASE, 1, "pg_dump: error: connection to server failed\n")
+    assert plain == "pg_dump failed (exit 1): pg_dump: error: connection to server failed\n"

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import multiprocessing
 import os
 import time
 
@@ -238,3 +240,103 @@ def test_remove_if_unchanged_puts_back_a_lock_taken_meanwhile(tmp_path):
     assert dl.remove_if_unchanged(path, newer) is True
     assert dl.remove_if_unchanged(path, newer) is None
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("failing", "code", "words"),
+    [
+        pytest.param("write", errno.ENOSPC, "the file system is full (ENOSPC)", id="write-enospc"),
+        pytest.param("fsync", errno.ENOSPC, "the file system is full (ENOSPC)", id="fsync-enospc"),
+        pytest.param("write", errno.EDQUOT, "the disk quota is exceeded (EDQUOT)", id="edquot"),
+        pytest.param("open", errno.EROFS, "the file system is read-only (EROFS)", id="erofs"),
+        pytest.param("open", errno.EACCES, "permission denied (EACCES)", id="eacces"),
+    ],
+)
+def test_a_file_system_problem_fails_clearly_and_leaves_no_lock(
+    tmp_path, monkeypatch, failing, code, words
+):
+    path = tmp_path / "p.lock"
+    real = getattr(os, failing)
+
+    def broken(*args, **kwargs):
+        if failing == "open" and not str(args[0]).startswith(str(tmp_path)):
+            return real(*args, **kwargs)
+        raise OSError(code, os.strerror(code))
+
+    monkeypatch.setattr(dl.os, failing, broken)
+    with pytest.raises(Failed) as failed:
+        acquire(path)
+    monkeypatch.undo()
+    result = failed.value.args[0]
+    assert result["msg"].startswith(f"could not write the deploy lock {path}: {words}.")
+    assert "No lock was taken and none is left behind" in result["msg"]
+    assert "holds the lock" not in result["msg"] and "unreadable" not in result["msg"]
+    assert result["write_error"] == result["msg"]
+    assert result["acquired"] is False and result["changed"] is False
+    assert os.listdir(tmp_path) == []
+    # The next run is not refused by anything the failed one left.
+    taken, _warnings = acquire(path)
+    assert taken["acquired"] is True and dl.read_lock(str(path))["run_id"] == "mine"
+
+
+def test_create_exclusive_leaves_no_temporary_file(tmp_path):
+    path = str(tmp_path / "p.lock")
+    assert dl.create_exclusive(path, {"run_id": "a"}) is True
+    assert dl.create_exclusive(path, {"run_id": "b"}) is False
+    assert os.listdir(tmp_path) == ["p.lock"]
+
+
+def _race(path: str, run_id: str, start, results) -> None:
+    start.wait()
+    results.put((run_id, dl.create_exclusive(path, {"run_id": run_id})))
+
+
+def test_of_concurrent_takers_exactly_one_wins(tmp_path):
+    path = str(tmp_path / "p.lock")
+    context = multiprocessing.get_context("fork")
+    start = context.Event()
+    results = context.Queue()
+    takers = [
+        context.Process(target=_race, args=(path, f"run-{n}", start, results)) for n in range(8)
+    ]
+    for taker in takers:
+        taker.start()
+    start.set()
+    outcome = dict(results.get(timeout=30) for _ in takers)
+    for taker in takers:
+        taker.join(timeout=30)
+    winners = [run_id for run_id, won in outcome.items() if won]
+    assert len(winners) == 1
+    assert dl.read_lock(path) == {"run_id": winners[0]}
+    assert os.listdir(tmp_path) == ["p.lock"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param("", id="empty"),
+        pytest.param('{"run_id": "half', id="truncated"),
+        pytest.param("[]", id="not-an-object"),
+        pytest.param('{"since": "x"}', id="no-run-id"),
+    ],
+)
+def test_a_lock_naming_no_run_names_its_way_out_and_can_be_broken(tmp_path, content):
+    path = tmp_path / "p.lock"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(Failed) as failed:
+        acquire(path, break_run_id_hint="-e break_lock={run_id}")
+    msg = failed.value.args[0]["msg"]
+    assert f"Another deploy holds the lock {path}" in msg
+    assert "The lock file names no run" in msg
+    assert msg.endswith(
+        "break it and go on with -e break_lock=unreadable-lock "
+        "(only a lock file that still names no run is removed)."
+    )
+    assert path.read_text(encoding="utf-8") == content
+    with pytest.raises(Failed):
+        acquire(path, break_run_id="some-run")  # only the documented value breaks it
+    result, warnings = acquire(path, break_run_id=dl.UNREADABLE_RUN_ID)
+    assert result["acquired"] is True and result["broken"]["reason"] == "break_run_id"
+    assert dl.read_lock(str(path))["run_id"] == "mine"
+    assert warnings and "(break_run_id)" in warnings[0]
+    assert os.listdir(tmp_path) == ["p.lock"]

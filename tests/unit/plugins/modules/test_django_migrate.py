@@ -159,6 +159,7 @@ def test_script_config():
         "lock_targets": False,
     }
     assert dm.script_config({"lock_targets": True}, "@@m", True)["lock_targets"] is True
+    assert dm.script_config({"retry_delay": 0.0}, "@@m", False)["retry_delay"] == 0.0
 
 
 def test_system_checks_args_need_system_checks():
