@@ -1,6 +1,8 @@
 # Sourced by the scripts in this folder: paths and the collection layout Ansible needs.
 # Ansible finds a collection only under .../ansible_collections/<namespace>/<name>: we link the
-# checkout there, outside the repository (a link inside it would make tools walk it twice).
+# checkout there, outside the repository, for molecule and ansible-playbook runs from any directory.
+# (The committed .collections link serves tools run from the checkout through ansible.cfg; the
+# linters exclude it so they do not walk the tree twice.)
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 VENV="${ACCREDITRACK_VENV:-$ROOT/.venv}"
 STATE_DIR="${ACCREDITRACK_STATE_DIR:-${TMPDIR:-/tmp}/accreditrack-ops-$(id -u)}"
