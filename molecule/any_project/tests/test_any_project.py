@@ -133,7 +133,8 @@ def test_a_host_unreachable_in_the_restart_play_is_rolled_back_reported_and_unlo
 def test_a_host_unreachable_from_the_start_is_refused_up_front_with_a_report():
     refused = run("update_refused")
     assert refused["rc"] != 0
-    assert "shelf-ssh2 cannot be reached" in refused["stdout"]
+    assert "shelf-ssh2 cannot be reached" in refused["stdout"]  # the summary
+    assert "Nothing was changed" in refused["stderr"]
     report = report_of("update_refused")
     assert report["hosts"] == ["shelf-ssh", "shelf-ssh2"]
     first = report["failures"][0]
