@@ -1076,10 +1076,11 @@ def new_marker() -> str:
     return "@@accreditrack-" + secrets.token_hex(12)
 
 
-def build_payload(config: Mapping[str, Any]) -> str:
-    """The program to write to stdin: the CONFIG literal, then SCRIPT."""
+def build_payload(config: Mapping[str, Any], script: str = SCRIPT) -> str:
+    """The program to write to stdin: the CONFIG literal, then SCRIPT (or another in-Django
+    program of this collection that BOOTSTRAP runs, such as _models_script.MODELS_SCRIPT)."""
     literal = json.dumps(dict(config), sort_keys=True)
-    return f"import json\nCONFIG = json.loads({literal!r})\n{SCRIPT}"
+    return f"import json\nCONFIG = json.loads({literal!r})\n{script}"
 
 
 def extract_sections(stdout: str, marker: str) -> dict[str, str]:

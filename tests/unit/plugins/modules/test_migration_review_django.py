@@ -12,6 +12,7 @@ release's migrations (0002, 0003 pending) - what a deploy sees while v1 serves a
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -332,3 +333,99 @@ def test_a_table_the_plan_creates_is_not_an_existing_table(changes):
     )
     wider = entry(changes, "0003_fresh", 3)
     assert (wider["old_db_type"], wider["new_db_type"]) == ("varchar(9)", "varchar(50)")
+
+
+# --- django_models_info: what the running release's models use ---------------------------------
+
+
+@pytest.fixture(scope="module")
+def running(project, collections_root):
+    """django_models_info's result for the project (runner local), run as Ansible runs it."""
+    python, root = project
+    args = root / "models_info_args.json"
+    module_args = {
+        "runner": "local",
+        "chdir": str(root),
+        "manage_py": "manage.py",
+        "python": python,
+    }
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ansible_collections.accreditrack.ops.plugins.modules.django_models_info",
+            str(args),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(collections_root)),
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_models_info_lists_every_concrete_model_with_its_table_and_columns(running):
+    assert running["changed"] is False
+    assert running["django_version"].startswith(("3.", "4.", "5.", "6."))
+    by_label = {m["label"]: m for m in running["models"]}
+    assert sorted(by_label) == [
+        "accounts.Gone",
+        "accounts.Old",
+        "accounts.Tab",
+        "accounts.Tag",
+        "accounts.Thing",
+        "accounts.Thing_tags",
+    ]
+    thing = by_label["accounts.Thing"]
+    assert (thing["db_table"], thing["columns"]) == (
+        "accounts_thing",
+        ["id", "name", "legacy", "code", "note"],
+    )
+    assert {f["name"]: f["null"] for f in thing["fields"]}["note"] is True
+    through = by_label["accounts.Thing_tags"]
+    assert (through["db_table"], through["auto_created"]) == ("accounts_thing_tags", True)
+    assert through["columns"] == ["id", "thing_id", "tag_id"]
+    assert [f["column"] for f in through["fields"] if f["type"] == "ForeignKey"] == [
+        "thing_id",
+        "tag_id",
+    ]
+
+
+def test_models_info_leaves_out_proxies_and_reports_unmanaged_models_apart(running):
+    assert "accounts.Seen" not in {m["label"] for m in running["models"] + running["unmanaged"]}
+    assert [(m["label"], m["db_table"], m["columns"]) for m in running["unmanaged"]] == [
+        ("accounts.Outside", "outside_view", ["id", "w"])
+    ]
+
+
+def test_models_info_fails_with_djangos_message_when_django_cannot_start(
+    project, collections_root, tmp_path
+):
+    python, _root = project
+    args = tmp_path / "args.json"
+    module_args = {
+        "runner": "local",
+        "chdir": str(tmp_path),
+        "manage_py": "manage.py",
+        "python": python,
+    }
+    args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}))
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ansible_collections.accreditrack.ops.plugins.modules.django_models_info",
+            str(args),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=dict(os.environ, PYTHONPATH=str(collections_root)),
+        check=False,
+    )
+    result = json.loads(proc.stdout)
+    assert result["failed"] is True
+    assert "Cannot read the models" in result["msg"] and "manage.py" in result["msg"]
