@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.accreditrack.ops.plugins.module_utils import _migrate_script as ms
+from ansible_collections.accreditrack.ops.plugins.module_utils import _migration_review as rv
 from ansible_collections.accreditrack.ops.plugins.modules import django_migrate as dm
 
 INITIAL = """
@@ -429,3 +430,47 @@ def test_models_info_fails_with_djangos_message_when_django_cannot_start(
     result = json.loads(proc.stdout)
     assert result["failed"] is True
     assert "Cannot read the models" in result["msg"] and "manage.py" in result["msg"]
+
+
+# --- the review of the one against the other --------------------------------------------------
+
+
+def test_the_review_of_the_real_plan_against_the_real_running_models(project, running):
+    plan = planned(project, schema_changes=True)["plan"]
+    result = rv.review(plan, running)
+    got = sorted(
+        (f["rule"], f["migration"].split(".")[1], f["table"], f["column"], f["model"], f["field"])
+        for f in result["findings"]
+    )
+    changes, fresh = "0002_changes", "0003_fresh"
+    thing = "accounts_thing"
+    assert got == sorted(
+        [
+            (rv.DROP_COLUMN, changes, thing, "legacy", "accounts.Thing", "legacy"),
+            (rv.LOSES_COLUMN, changes, thing, "legacy", None, None),
+            (rv.RENAME_COLUMN, changes, thing, "name", "accounts.Thing", "name"),
+            (rv.ALTER_COLUMN_TYPE, changes, thing, "code", "accounts.Thing", "code"),
+            (rv.ADD_NOT_NULL_COLUMN, changes, thing, "required", "accounts.Thing", None),
+            (rv.DROP_TABLE, changes, "accounts_gone", None, "accounts.Gone", None),
+            (rv.LOSES_TABLE, changes, "accounts_gone", None, None, None),
+            (rv.RENAME_TABLE, changes, "accounts_old", None, "accounts.Old", None),
+            (rv.RENAME_TABLE, changes, "accounts_tab", None, "accounts.Tab", None),
+            (rv.SET_NOT_NULL, changes, thing, "note", "accounts.Thing", "note"),
+            (rv.IRREVERSIBLE, changes, None, None, None, None),
+            # spare: v1's code no longer uses it - its data is lost, v1 is not broken
+            (rv.LOSES_COLUMN, changes, thing, "spare", None, None),
+        ]
+    )
+    # No false alarm: the nullable column, the index, the new table with its index and NOT NULL
+    # column, the widened column v1 uses, RunSQL, the state-only removal, 0003 as a whole.
+    assert not [f for f in result["findings"] if f["migration"] == f"accounts.{fresh}"]
+    decision = rv.decide(result, "fail")
+    assert decision["action"] == "refuse"
+    assert decision["message"].count("\n") == len(result["findings"])
+
+
+def test_the_review_allows_a_reviewed_migration_and_then_proceeds(project, running):
+    plan = planned(project, schema_changes=True)["plan"]
+    result = rv.review(plan, running, allow=["accounts.0002_changes"])
+    assert result["findings"] == [] and len(result["allowed"]) == 12
+    assert rv.decide(result, "fail")["action"] == "proceed"
