@@ -209,6 +209,19 @@ EXAMPLES = r"""
     lock_check_project_src: /srv/accreditrack
     lock_check_targets: "{{ plan.lock_targets }}"
 
+- name: Plan, with what each pending operation does to the schema (a safety review's input)
+  accreditrack.ops.django_migrate:
+    project_src: /srv/accreditrack
+    schema_changes: true
+  check_mode: true
+  register: pending
+
+- name: Show the columns the plan drops
+  ansible.builtin.debug:
+    msg: "{{ pending.plan | selectattr('schema_changes', 'defined')
+             | map(attribute='schema_changes') | flatten
+             | selectattr('kind', 'eq', 'drop_column') | map(attribute='columns') | flatten }}"
+
 - name: Roll the accounts app back to 0003 (a unique prefix)
   accreditrack.ops.django_migrate:
     project_src: /srv/accreditrack
