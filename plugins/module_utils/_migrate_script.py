@@ -426,7 +426,8 @@ def _describe_model_op(op, app_label, state, connection, created, entry, ops, ap
             _kind(entry, ["other"], "a %s" % type(constraint).__name__)
     elif unique_before is not None:
         after = _state_model(state, app_label, op.name)
-        added = set(tuple(t) for t in (op.option_value or ())) - unique_before
+        value = getattr(op, op.option_name, None) or ()
+        added = set(tuple(t) for t in value) - unique_before
         names = sorted(set(name for together in added for name in together))
         entry["columns"] = _columns_of(after, names)
         entry["table_exists"] = table_exists

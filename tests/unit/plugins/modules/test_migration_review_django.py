@@ -104,6 +104,17 @@ class Migration(migrations.Migration):
         migrations.AddField("fresh", "w", models.IntegerField(default=0)),
         migrations.AlterField("tag", "label", models.CharField(max_length=50)),
         migrations.AddField("thing", "maybe", models.IntegerField(null=True)),
+        migrations.AddField("thing", "tag", models.ForeignKey(
+            "accounts.Tag", models.CASCADE, null=True)),
+        migrations.AddConstraint("fresh", models.UniqueConstraint(
+            fields=["v"], name="fresh_v_unique")),
+        migrations.AlterUniqueTogether("tag", {("label",)}),
+        migrations.AddConstraint("thing", models.CheckConstraint(
+            check=models.Q(code__gte=0), name="thing_code_positive")),
+        migrations.SeparateDatabaseAndState(
+            database_operations=[migrations.AlterModelTable("fresh", "fresh_table")],
+            state_operations=[migrations.AlterModelTable("fresh", "fresh_table")],
+        ),
     ]
 """
 
@@ -231,7 +242,7 @@ def test_without_the_option_the_plan_is_what_it_always_was(project):
 
 def test_every_operation_has_an_entry_in_order(changes):
     assert [e["index"] for e in changes["accounts.0002_changes"]] == list(range(14))
-    assert [e["index"] for e in changes["accounts.0003_fresh"]] == list(range(5))
+    assert [e["index"] for e in changes["accounts.0003_fresh"]] == list(range(10))
     assert not [e for c in changes.values() for e in c if e["kind"] == "unknown"]
 
 
@@ -334,6 +345,37 @@ def test_a_table_the_plan_creates_is_not_an_existing_table(changes):
     )
     wider = entry(changes, "0003_fresh", 3)
     assert (wider["old_db_type"], wider["new_db_type"]) == ("varchar(9)", "varchar(50)")
+
+
+def test_foreign_keys_constraints_and_nested_database_operations(changes):
+    fk = entry(changes, "0003_fresh", 5)
+    assert fk["kinds"] == ["add_column", "add_foreign_key", "add_index"]
+    assert (fk["columns"], fk["new_db_type"], fk["null"]) == (["tag_id"], "integer", True)
+    unique = entry(changes, "0003_fresh", 6)
+    assert (unique["kind"], unique["columns"], unique["table_exists"]) == (
+        "add_unique",
+        ["v"],
+        False,
+    )
+    together = entry(changes, "0003_fresh", 7)
+    assert (together["kind"], together["columns"], together["db_table"]) == (
+        "add_unique",
+        ["label"],
+        "accounts_tag",
+    )
+    check = entry(changes, "0003_fresh", 8)
+    assert (check["kind"], check["constraint"], check["table_exists"]) == (
+        "add_check",
+        "thing_code_positive",
+        True,
+    )
+    nested = entry(changes, "0003_fresh", 9)
+    assert (nested["kind"], nested["nested_in"], nested["type"]) == (
+        "rename_table",
+        "SeparateDatabaseAndState",
+        "AlterModelTable",
+    )
+    assert (nested["old_table"], nested["new_table"]) == ("accounts_fresh", "fresh_table")
 
 
 # --- django_models_info: what the running release's models use ---------------------------------
