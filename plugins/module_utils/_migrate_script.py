@@ -332,6 +332,8 @@ def _describe_model_op(op, app_label, state, connection, created, entry, ops, ap
         after = _state_model(state, app_label, new_name)
         entry["old_table"], entry["new_table"] = entry["db_table"], after._meta.db_table
         entry["new_model"] = after._meta.label
+        if entry["old_table"] in created:
+            created.add(entry["new_table"])  # still a table of this plan under its new name
         if entry["old_table"] != entry["new_table"]:
             _kind(entry, ["rename_table"])
         else:

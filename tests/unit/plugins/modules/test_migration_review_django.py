@@ -115,6 +115,7 @@ class Migration(migrations.Migration):
             database_operations=[migrations.AlterModelTable("fresh", "fresh_table")],
             state_operations=[migrations.AlterModelTable("fresh", "fresh_table")],
         ),
+        migrations.AddField("fresh", "x", models.IntegerField(default=1)),
     ]
 """
 
@@ -242,7 +243,7 @@ def test_without_the_option_the_plan_is_what_it_always_was(project):
 
 def test_every_operation_has_an_entry_in_order(changes):
     assert [e["index"] for e in changes["accounts.0002_changes"]] == list(range(14))
-    assert [e["index"] for e in changes["accounts.0003_fresh"]] == list(range(10))
+    assert [e["index"] for e in changes["accounts.0003_fresh"]] == list(range(11))
     assert not [e for c in changes.values() for e in c if e["kind"] == "unknown"]
 
 
@@ -376,6 +377,9 @@ def test_foreign_keys_constraints_and_nested_database_operations(changes):
         "AlterModelTable",
     )
     assert (nested["old_table"], nested["new_table"]) == ("accounts_fresh", "fresh_table")
+    # fresh_table is still the table this plan created, under its new name
+    renamed = entry(changes, "0003_fresh", 10)
+    assert (renamed["db_table"], renamed["table_exists"]) == ("fresh_table", False)
 
 
 # --- django_models_info: what the running release's models use ---------------------------------
