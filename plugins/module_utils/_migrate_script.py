@@ -305,12 +305,12 @@ def _describe_model_op(op, app_label, state, connection, created, entry, ops, ap
     elif isinstance(op, ops.DeleteModel) and before is not None:
         entry["tables"] = [entry["db_table"]] + _through_tables(before)
     table_exists = entry["db_table"] is not None and entry["db_table"] not in created
-    unique_before = index_before = None
+    unique_before = None
     if isinstance(op, ops.AlterUniqueTogether) or _has_class(op, "AlterIndexTogether"):
         option = "unique_together" if isinstance(op, ops.AlterUniqueTogether) else "index_together"
         model_state = state.models.get((app_label, op.name_lower))
         together = (model_state.options.get(option) if model_state is not None else None) or ()
-        unique_before = index_before = set(tuple(t) for t in together)
+        unique_before = set(tuple(t) for t in together)
 
     try:
         op.state_forwards(app_label, state)

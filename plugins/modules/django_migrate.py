@@ -331,9 +331,10 @@ plan:
           C(has_default), C(table_exists) and C(new_db_type); V(rename_column),
           V(alter_column_type), V(set_not_null) (an C(AlterField) or C(RenameField)) add
           C(field), C(new_field), C(old_column), C(new_column), C(old_db_type), C(new_db_type),
-          C(null_before) and C(null_after); V(rename_table) adds C(old_table), C(new_table) (and
-          C(new_model) for a model); V(drop_table) and V(create_table) add C(tables) (the
-          model's table and its auto-created many-to-many tables); V(add_index) adds
+          C(null_before) and C(null_after); V(drop_column) adds C(field); V(rename_table)
+          adds C(old_table), C(new_table) (and C(new_model) for a model); V(drop_table) and
+          V(create_table) add C(tables) (the model's table and its auto-created many-to-many
+          tables, or the many-to-many table of a field, with C(field)); V(add_index) adds
           C(index_name), C(concurrently) and C(table_exists); V(add_unique) and V(add_check) of
           a constraint add C(constraint) and C(table_exists); V(run_sql) adds C(sql) (at most
           2000 characters); an entry of a C(SeparateDatabaseAndState) adds C(nested_in).
