@@ -44,7 +44,30 @@ from typing import Any
 # namespace of its own.
 BOOTSTRAP = "import sys; exec(sys.stdin.read(), {'__name__': '__accreditrack_migrate__'})"
 
-SCRIPT = r'''
+# The section printers of every in-Django program of this collection (this one, and
+# _models_script's): a section is its text between a BEGIN and an END line that carry the
+# per-run marker CONFIG["marker"]; extract_sections() reads them on the host. Needs `sys`.
+SECTION_HELPERS = r"""
+def begin(name):
+    sys.stdout.write("\n%s BEGIN %s\n" % (CONFIG["marker"], name))
+    sys.stdout.flush()
+
+
+def end(name):
+    sys.stdout.write("\n%s END %s\n" % (CONFIG["marker"], name))
+    sys.stdout.flush()
+
+
+def section(name, text):
+    begin(name)
+    sys.stdout.write(text)
+    end(name)
+
+
+""".lstrip("\n")
+
+SCRIPT = (
+    r'''
 import json
 import random
 import re
@@ -145,6 +168,371 @@ def irreversible_steps(records):
     ]
 
 
+# --- describe_schema_changes: what each forward operation does to the database schema ---------
+# One entry per operation (a SeparateDatabaseAndState: one per database operation, none of its
+# state operations), computed from the project state BEFORE the operation: the executor's state
+# of the applied migrations (MigrationExecutor._create_project_state, as `migrate` builds it),
+# then operation.state_forwards() of every operation in plan order, as migrate applies them.
+
+
+class SchemaStateBroken(Exception):
+    """The project state could not be carried past an operation: later ones cannot be read."""
+
+
+def _operation_classes():
+    from django.db.migrations import operations
+
+    return operations
+
+
+def _model_operation_classes():
+    """The base classes of the operations on one model (their model_name or name is a model)."""
+    from django.db.migrations.operations import fields, models
+
+    names = ("ModelOperation", "IndexOperation")
+    return tuple(getattr(models, n) for n in names if hasattr(models, n)) + (
+        fields.FieldOperation,)
+
+
+def _has_class(obj, name):
+    return any(klass.__name__ == name for klass in type(obj).__mro__)
+
+
+def _not_provided():
+    from django.db.models.fields import NOT_PROVIDED
+
+    return NOT_PROVIDED
+
+
+def _state_model(state, app_label, model_name):
+    """The rendered model of STATE (None when it cannot be rendered or is not there)."""
+    if (app_label, model_name.lower()) not in state.models:
+        return None
+    return state.apps.get_model(app_label, model_name)
+
+
+def _model_facts(model):
+    meta = model._meta
+    return {"model": meta.label, "db_table": meta.db_table}
+
+
+def _through_tables(model):
+    """The tables of the auto-created many-to-many through models of MODEL's own fields."""
+    tables = []
+    for field in model._meta.local_many_to_many:
+        through = getattr(field.remote_field, "through", None)
+        if through is not None and not isinstance(through, str) and through._meta.auto_created:
+            tables.append(through._meta.db_table)
+    return tables
+
+
+def _field_facts(model, name, connection):
+    field = model._meta.get_field(name)
+    facts = {
+        "field": field.name,
+        "column": getattr(field, "column", None),
+        "null": bool(field.null),
+        "db_type": None,
+        "many_to_many": bool(field.many_to_many),
+        "through_table": None,
+        "relation": bool(field.is_relation and (field.many_to_one or field.one_to_one)),
+        "db_constraint": bool(getattr(field, "db_constraint", False)),
+        "unique": bool(field.unique) and not field.primary_key,
+        "db_index": bool(getattr(field, "db_index", False)),
+        "db_default": getattr(field, "db_default", _not_provided()) is not _not_provided(),
+        "has_default": bool(field.has_default()),
+        "generated": bool(getattr(field, "generated", False)),
+    }
+    try:
+        facts["db_type"] = field.db_type(connection)
+    except Exception:
+        facts["db_type"] = None
+    if field.many_to_many:
+        through = getattr(field.remote_field, "through", None)
+        if through is not None and not isinstance(through, str) and through._meta.auto_created:
+            facts["through_table"] = through._meta.db_table
+    return facts
+
+
+def _columns_of(model, names):
+    columns = []
+    for name in names or ():
+        name = name[1:] if name.startswith("-") else name
+        try:
+            columns.append(model._meta.get_field(name).column)
+        except Exception:
+            columns.append(name)
+    return columns
+
+
+def _new_entry(operation):
+    return {
+        "kind": "other",
+        "kinds": [],
+        "operation": describe_operation(operation),
+        "type": type(operation).__name__,
+        "model": None,
+        "db_table": None,
+        "columns": [],
+        "reason": None,
+    }
+
+
+def _kind(entry, kinds, reason=None):
+    entry["kinds"] = list(kinds) or ["other"]
+    entry["kind"] = entry["kinds"][0]
+    if reason:
+        entry["reason"] = reason
+
+
+def _describe_model_op(op, app_label, state, connection, created, entry, ops, applied):
+    """Describe OP against STATE, apply its state_forwards, and finish the description."""
+    model_name = getattr(op, "model_name", None) or getattr(op, "name", None)
+    before = None
+    if isinstance(op, (ops.RenameModel,)):
+        model_name = op.old_name
+    if model_name and isinstance(op, _model_operation_classes()) \
+            and not isinstance(op, ops.CreateModel):
+        before = _state_model(state, app_label, model_name)
+        if before is None:
+            raise LookupError("no model %s.%s in the project state" % (app_label, model_name))
+        entry.update(_model_facts(before))
+    old = None
+    if isinstance(op, (ops.RemoveField, ops.AlterField)) and before is not None:
+        old = _field_facts(before, op.name, connection)
+    elif isinstance(op, ops.RenameField) and before is not None:
+        old = _field_facts(before, op.old_name, connection)
+    elif isinstance(op, ops.DeleteModel) and before is not None:
+        entry["tables"] = [entry["db_table"]] + _through_tables(before)
+    table_exists = entry["db_table"] is not None and entry["db_table"] not in created
+    unique_before = None
+    if isinstance(op, ops.AlterUniqueTogether) or _has_class(op, "AlterIndexTogether"):
+        option = "unique_together" if isinstance(op, ops.AlterUniqueTogether) else "index_together"
+        model_state = state.models.get((app_label, op.name_lower))
+        together = (model_state.options.get(option) if model_state is not None else None) or ()
+        unique_before = set(tuple(t) for t in together)
+
+    try:
+        op.state_forwards(app_label, state)
+    except Exception as exc:
+        raise SchemaStateBroken("%s: %s" % (type(exc).__name__, str(exc).strip()))
+    applied.append(True)
+
+    if isinstance(op, ops.CreateModel):
+        after = _state_model(state, app_label, op.name)
+        entry.update(_model_facts(after))
+        tables = [after._meta.db_table] + _through_tables(after)
+        created.update(tables)
+        entry["tables"] = tables
+        _kind(entry, ["create_table"])
+    elif isinstance(op, ops.DeleteModel):
+        _kind(entry, ["drop_table"])
+    elif isinstance(op, (ops.RenameModel, ops.AlterModelTable)):
+        new_name = op.new_name if isinstance(op, ops.RenameModel) else op.name
+        after = _state_model(state, app_label, new_name)
+        entry["old_table"], entry["new_table"] = entry["db_table"], after._meta.db_table
+        entry["new_model"] = after._meta.label
+        if entry["old_table"] in created:
+            created.add(entry["new_table"])  # still a table of this plan under its new name
+        if entry["old_table"] != entry["new_table"]:
+            _kind(entry, ["rename_table"])
+        else:
+            _kind(entry, ["other"], "the table keeps its name")
+    elif isinstance(op, ops.AddField):
+        after = _state_model(state, app_label, op.model_name)
+        new = _field_facts(after, op.name, connection)
+        entry.update(field=new["field"], null=new["null"], db_default=new["db_default"],
+                     has_default=new["has_default"], table_exists=table_exists,
+                     new_db_type=new["db_type"])
+        if new["many_to_many"]:
+            if new["through_table"]:
+                created.add(new["through_table"])
+                entry["tables"] = [new["through_table"]]
+                _kind(entry, ["create_table"], "the many-to-many table of %s" % new["field"])
+            else:
+                _kind(entry, ["other"], "a many-to-many field through a model of its own")
+            return
+        entry["columns"] = [new["column"]]
+        kinds = ["add_column"]
+        if not new["null"] and not new["db_default"] and not new["generated"]:
+            kinds = ["add_not_null_column_without_db_default"]
+        if new["relation"] and new["db_constraint"]:
+            kinds.append("add_foreign_key")
+        if new["unique"]:
+            kinds.append("add_unique")
+        elif new["db_index"]:
+            kinds.append("add_index")
+        _kind(entry, kinds)
+    elif isinstance(op, ops.RemoveField):
+        entry["field"] = old["field"]
+        if old["many_to_many"]:
+            if old["through_table"]:
+                entry["tables"] = [old["through_table"]]
+                _kind(entry, ["drop_table"], "the many-to-many table of %s" % old["field"])
+            else:
+                _kind(entry, ["other"], "a many-to-many field through a model of its own")
+        else:
+            entry["columns"] = [old["column"]]
+            _kind(entry, ["drop_column"])
+    elif isinstance(op, (ops.RenameField, ops.AlterField)):
+        new_field = op.new_name if isinstance(op, ops.RenameField) else op.name
+        after = _state_model(state, app_label, op.model_name)
+        new = _field_facts(after, new_field, connection)
+        entry.update(field=old["field"], new_field=new["field"], null_before=old["null"],
+                     null_after=new["null"], old_db_type=old["db_type"],
+                     new_db_type=new["db_type"])
+        if old["many_to_many"] or new["many_to_many"]:
+            entry["old_table"], entry["new_table"] = old["through_table"], new["through_table"]
+            if old["through_table"] and old["through_table"] != new["through_table"]:
+                entry["tables"] = [old["through_table"]]
+                _kind(entry, ["rename_table"], "the many-to-many table of %s" % old["field"])
+            else:
+                _kind(entry, ["other"], "a many-to-many field")
+            return
+        entry["columns"] = [old["column"]]
+        entry["old_column"], entry["new_column"] = old["column"], new["column"]
+        kinds = []
+        if old["column"] != new["column"]:
+            kinds.append("rename_column")
+        if old["db_type"] is not None and new["db_type"] is not None \
+                and old["db_type"] != new["db_type"]:
+            kinds.append("alter_column_type")
+        if old["null"] and not new["null"]:
+            kinds.append("set_not_null")
+        if new["relation"] and new["db_constraint"] and not (
+                old["relation"] and old["db_constraint"]):
+            kinds.append("add_foreign_key")
+        if new["unique"] and not old["unique"]:
+            kinds.append("add_unique")
+        elif new["db_index"] and not (old["db_index"] or old["unique"]):
+            kinds.append("add_index")
+        _kind(entry, kinds, None if kinds else "no column change")
+    elif isinstance(op, ops.AddIndex):
+        after = _state_model(state, app_label, op.model_name)
+        entry["columns"] = _columns_of(after, getattr(op.index, "fields", ()))
+        entry["index_name"] = getattr(op.index, "name", None)
+        entry["concurrently"] = _has_class(op, "AddIndexConcurrently")
+        entry["table_exists"] = table_exists
+        _kind(entry, ["add_index"])
+    elif isinstance(op, ops.AddConstraint):
+        after = _state_model(state, app_label, op.model_name)
+        constraint = op.constraint
+        entry["constraint"] = getattr(constraint, "name", None)
+        entry["columns"] = _columns_of(after, getattr(constraint, "fields", ()))
+        entry["table_exists"] = table_exists
+        if _has_class(constraint, "UniqueConstraint"):
+            _kind(entry, ["add_unique"])
+        elif _has_class(constraint, "CheckConstraint"):
+            _kind(entry, ["add_check"])
+        else:
+            _kind(entry, ["other"], "a %s" % type(constraint).__name__)
+    elif unique_before is not None:
+        after = _state_model(state, app_label, op.name)
+        value = getattr(op, op.option_name, None) or ()
+        added = set(tuple(t) for t in value) - unique_before
+        names = sorted(set(name for together in added for name in together))
+        entry["columns"] = _columns_of(after, names)
+        entry["table_exists"] = table_exists
+        kind = "add_unique" if isinstance(op, ops.AlterUniqueTogether) else "add_index"
+        _kind(entry, [kind] if added else ["other"], None if added else "nothing added")
+    else:
+        _kind(entry, ["other"])
+
+
+def describe_schema_change(op, app_label, state, connection, created):
+    """The schema change entries of one operation; applies its state_forwards to STATE.
+
+    Raises SchemaStateBroken when STATE cannot be carried past OP; anything else it cannot read
+    makes the entry's kind `unknown`, with the reason."""
+    ops = _operation_classes()
+    entry = _new_entry(op)
+    if isinstance(op, ops.SeparateDatabaseAndState):
+        database_state = state.clone()
+        entries = []
+        for inner in op.database_operations:
+            for item in describe_schema_change(inner, app_label, database_state, connection,
+                                               created):
+                item["nested_in"] = type(op).__name__
+                entries.append(item)
+        try:
+            op.state_forwards(app_label, state)
+        except Exception as exc:
+            raise SchemaStateBroken("%s: %s" % (type(exc).__name__, str(exc).strip()))
+        if not entries:
+            _kind(entry, ["other"], "changes the project state only, not the database")
+            entries.append(entry)
+        return entries
+    if isinstance(op, ops.RunSQL):
+        _kind(entry, ["run_sql"])
+        entry["sql"] = str(op.sql)[:2000]
+    elif isinstance(op, ops.RunPython):
+        _kind(entry, ["run_python"])
+    if entry["kind"] in ("run_sql", "run_python"):
+        try:
+            op.state_forwards(app_label, state)  # a RunSQL's state_operations
+        except Exception as exc:
+            raise SchemaStateBroken("%s: %s" % (type(exc).__name__, str(exc).strip()))
+        return [entry]
+    applied = []
+    try:
+        _describe_model_op(op, app_label, state, connection, created, entry, ops, applied)
+    except SchemaStateBroken:
+        raise
+    except Exception as exc:
+        entry["kind"], entry["kinds"] = "unknown", ["unknown"]
+        entry["reason"] = "cannot be described: %s: %s" % (type(exc).__name__, str(exc).strip())
+        if not applied:
+            try:
+                op.state_forwards(app_label, state)
+            except Exception as inner:
+                raise SchemaStateBroken("%s: %s" % (type(inner).__name__, str(inner).strip()))
+    return [entry]
+
+
+def _unknown(operation, reason):
+    entry = _new_entry(operation)
+    entry["kind"], entry["kinds"], entry["reason"] = "unknown", ["unknown"], reason
+    return entry
+
+
+def add_schema_changes(records, plan, executor, connection):
+    """Put `schema_changes` (describe_schema_change() of each operation) in every forward
+    record of RECORDS (plan_records(PLAN)). Never raises: what cannot be read is `unknown`."""
+    forward = [(m, r) for (m, backwards), r in zip(plan, records) if not backwards]
+    if not forward:
+        return
+    broken = None
+    state = None
+    try:
+        if any(backwards for _m, backwards in plan):
+            broken = "the plan goes forwards and backwards"
+        else:
+            state = executor._create_project_state(with_applied_migrations=True)
+    except Exception as exc:
+        broken = "the project state of the applied migrations cannot be built: %s: %s" % (
+            type(exc).__name__, str(exc).strip())
+    created = set()
+    for migration, record in forward:
+        changes = []
+        for index, operation in enumerate(migration.operations):
+            if broken:
+                entries = [_unknown(operation, broken)]
+            else:
+                try:
+                    entries = describe_schema_change(operation, migration.app_label, state,
+                                                     connection, created)
+                except Exception as exc:
+                    reason = "%s: %s" % (type(exc).__name__, str(exc).strip())
+                    entries = [_unknown(operation, "the project state cannot be carried past it: "
+                                        + reason)]
+                    broken = "the project state cannot be carried past %s.%s (%s)" % (
+                        migration.app_label, migration.name, reason)
+            for entry in entries:
+                entry["index"] = index
+            changes.extend(entries)
+        record["schema_changes"] = changes
+
+
 def error_chain(exc):
     seen = []
     while exc is not None and exc not in seen:
@@ -230,23 +618,9 @@ class Tee(object):
         return "".join(self.parts)
 
 
-def begin(name):
-    sys.stdout.write("\n%s BEGIN %s\n" % (CONFIG["marker"], name))
-    sys.stdout.flush()
-
-
-def end(name):
-    sys.stdout.write("\n%s END %s\n" % (CONFIG["marker"], name))
-    sys.stdout.flush()
-
-
-def section(name, text):
-    begin(name)
-    sys.stdout.write(text)
-    end(name)
-
-
-STEP_STARTS = ("apply_start", "unapply_start")
+'''
+    + SECTION_HELPERS
+    + r'''STEP_STARTS = ("apply_start", "unapply_start")
 STEP_ENDS = ("apply_success", "unapply_success")
 
 
@@ -593,7 +967,10 @@ def run(result):
             migrate_args = [app]
         else:
             targets = loader.graph.leaf_nodes()
-        records = plan_records(executor.migration_plan(targets))
+        plan = executor.migration_plan(targets)
+        records = plan_records(plan)
+        if CONFIG.get("describe_schema_changes"):
+            add_schema_changes(records, plan, executor, connection)
         result["plan"] = records
         section("plan", json.dumps(records, sort_keys=True))
         result["irreversible"] = irreversible_steps(records)
@@ -694,6 +1071,7 @@ def main():
 if __name__ == "__accreditrack_migrate__":
     main()
 '''
+)
 
 
 def new_marker() -> str:
@@ -701,10 +1079,11 @@ def new_marker() -> str:
     return "@@accreditrack-" + secrets.token_hex(12)
 
 
-def build_payload(config: Mapping[str, Any]) -> str:
-    """The program to write to stdin: the CONFIG literal, then SCRIPT."""
+def build_payload(config: Mapping[str, Any], script: str = SCRIPT) -> str:
+    """The program to write to stdin: the CONFIG literal, then SCRIPT (or another in-Django
+    program of this collection that BOOTSTRAP runs, such as _models_script.MODELS_SCRIPT)."""
     literal = json.dumps(dict(config), sort_keys=True)
-    return f"import json\nCONFIG = json.loads({literal!r})\n{SCRIPT}"
+    return f"import json\nCONFIG = json.loads({literal!r})\n{script}"
 
 
 def extract_sections(stdout: str, marker: str) -> dict[str, str]:

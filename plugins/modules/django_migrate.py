@@ -123,6 +123,21 @@ options:
     type: bool
     default: false
     version_added: 0.1.0
+  schema_changes:
+    description:
+      - Also describe what every operation of the plan's forward steps does to the database
+        schema, in RV(plan[].schema_changes), in the same Django start-up (the input of a
+        migration safety review).
+      - Each operation is read from the project state just before it - the state of the applied
+        migrations, as C(migrate) builds it, then every operation before it in plan order - so
+        the tables, columns and database types are those Django will change (a field renamed
+        earlier in the plan is known by its new column).
+      - Never fails the task - an operation that cannot be read has the kind V(unknown) and the
+        reason.
+      - Computed after the plan, before anything runs (in a real run too, before migrating).
+    type: bool
+    default: false
+    version_added: 0.1.0
   retry_delay:
     description:
       - Base of the exponential backoff, in seconds. Retry N waits between half and all of
@@ -193,6 +208,19 @@ EXAMPLES = r"""
   vars:
     lock_check_project_src: /srv/accreditrack
     lock_check_targets: "{{ plan.lock_targets }}"
+
+- name: Plan, with what each pending operation does to the schema (a safety review's input)
+  accreditrack.ops.django_migrate:
+    project_src: /srv/accreditrack
+    schema_changes: true
+  check_mode: true
+  register: pending
+
+- name: Show the columns the plan drops
+  ansible.builtin.debug:
+    msg: "{{ pending.plan | selectattr('schema_changes', 'defined')
+             | map(attribute='schema_changes') | flatten
+             | selectattr('kind', 'eq', 'drop_column') | map(attribute='columns') | flatten }}"
 
 - name: Roll the accounts app back to 0003 (a unique prefix)
   accreditrack.ops.django_migrate:
@@ -293,6 +321,74 @@ plan:
           description: The step is backwards and the operation cannot be reversed.
           type: bool
           sample: false
+    schema_changes:
+      description:
+        - What the forward step's operations do to the schema, one entry per operation (for a
+          C(SeparateDatabaseAndState), one per database operation; one entry of kind V(other)
+          when it has none), in order.
+        - Each entry has the keys listed here; some kinds add more - V(add_column) and
+          V(add_not_null_column_without_db_default) add C(field), C(null), C(db_default),
+          C(has_default), C(table_exists) and C(new_db_type); V(rename_column),
+          V(alter_column_type), V(set_not_null) (an C(AlterField) or C(RenameField)) add
+          C(field), C(new_field), C(old_column), C(new_column), C(old_db_type), C(new_db_type),
+          C(null_before) and C(null_after); V(drop_column) adds C(field); V(rename_table)
+          adds C(old_table), C(new_table) (and C(new_model) for a model); V(drop_table) and
+          V(create_table) add C(tables) (the model's table and its auto-created many-to-many
+          tables, or the many-to-many table of a field, with C(field)); V(add_index) adds
+          C(index_name), C(concurrently) and C(table_exists); V(add_unique) and V(add_check) of
+          a constraint add C(constraint) and C(table_exists); V(run_sql) adds C(sql) (at most
+          2000 characters); an entry of a C(SeparateDatabaseAndState) adds C(nested_in).
+      returned: on forward steps, when O(schema_changes) is true
+      type: list
+      elements: dict
+      version_added: 0.1.0
+      contains:
+        index:
+          description: The operation's position in the migration, from 0.
+          type: int
+          sample: 0
+        kind:
+          description:
+            - The main change - V(drop_column), V(rename_column), V(alter_column_type),
+              V(add_not_null_column_without_db_default), V(add_column), V(set_not_null),
+              V(drop_table), V(rename_table), V(create_table), V(add_index), V(add_unique),
+              V(add_foreign_key), V(add_check), V(run_sql), V(run_python), V(other) or
+              V(unknown) (it could not be read; RV(plan[].schema_changes[].reason) says why).
+          type: str
+          sample: drop_column
+        kinds:
+          description:
+            - Every change of the operation, the main one first (an C(AlterField) may change
+              the type and set NOT NULL; an C(AddField) of a foreign key adds its column, its
+              foreign key and its index).
+          type: list
+          elements: str
+          sample: [alter_column_type, set_not_null]
+        operation:
+          description: Django's description of the operation.
+          type: str
+          sample: Remove field legacy_code from member
+        type:
+          description: The operation's class.
+          type: str
+          sample: RemoveField
+        model:
+          description: The model's label before the operation (C(app_label.ModelName)).
+          type: str
+          sample: accounts.Member
+        db_table:
+          description: The model's table before the operation (after it for C(CreateModel)).
+          type: str
+          sample: accounts_member
+        columns:
+          description: The columns it changes, by their names before the operation.
+          type: list
+          elements: str
+          sample: [legacy_code]
+        reason:
+          description: Why the kind is V(other) or V(unknown), when there is something to say.
+          type: str
+          sample: "cannot be described: LookupError: no model accounts.member in the project state"
 irreversible:
   description: Backward steps of the plan Django cannot run.
   returned: always
@@ -601,6 +697,7 @@ def script_config(params: Mapping[str, Any], marker: str, check_mode: bool) -> d
         "system_checks": bool(params.get("system_checks")),
         "system_checks_args": [str(a) for a in params.get("system_checks_args") or ()],
         "lock_targets": bool(params.get("lock_targets")),
+        "describe_schema_changes": bool(params.get("schema_changes")),
     }
 
 
@@ -1063,6 +1160,7 @@ def main() -> None:
         system_checks={"type": "bool", "default": False},
         system_checks_args={"type": "list", "elements": "str", "default": []},
         lock_targets={"type": "bool", "default": False},
+        schema_changes={"type": "bool", "default": False},
     )
     module = AnsibleModule(
         argument_spec=argument_spec,

@@ -38,3 +38,24 @@ def test_documentation_is_yaml(path):
             yaml.safe_load(text)
         except yaml.YAMLError as error:
             pytest.fail(f"{path.relative_to(ROOT)} {name}: {error}")
+
+
+def _keys(node, where=""):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key, where
+            yield from _keys(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for item in node:
+            yield from _keys(item, where)
+
+
+@pytest.mark.parametrize("path", PLUGINS, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_documentation_keys_are_strings(path):
+    """A bare `null:` (a returned field named null) is YAML's None key: ansible-doc then fails
+    sorting the keys ("'<' not supported between NoneType and str"). Quote it: `"null":`."""
+    for name, text in blocks(path).items():
+        bad = [
+            where or "/" for key, where in _keys(yaml.safe_load(text)) if key in (None, True, False)
+        ]
+        assert not bad, f"{path.relative_to(ROOT)} {name}: a key that is not a string under {bad}"

@@ -670,3 +670,68 @@ def test_session_settings_of_another_alias_or_none_requested_are_not_checked(exp
     NS["check_session_settings"](_connection({"lock_timeout": "0"}, alias="other"))
     expected_settings.clear()
     NS["check_session_settings"](_connection({}))
+
+
+# --- describe_schema_changes never raises ------------------------------------------------------
+
+
+class _Op:
+    def __init__(self, text, fail=False):
+        self.text, self.fail = text, fail
+
+    def describe(self):
+        return self.text
+
+    def state_forwards(self, app_label, state):
+        if self.fail:
+            raise RuntimeError("state cannot move")
+
+
+def _plan(*operations, backwards=False):
+    migration = SimpleNamespace(
+        app_label="accounts", name="0002_x", operations=list(operations), atomic=True
+    )
+    return [(migration, backwards)]
+
+
+def test_schema_changes_are_unknown_when_the_applied_state_cannot_be_built():
+    pytest.importorskip("django")
+    plan = _plan(_Op("Op one"), _Op("Op two"))
+    records = NS["plan_records"](plan)
+
+    class Executor:
+        def _create_project_state(self, with_applied_migrations):
+            raise KeyError("accounts.0001")
+
+    NS["add_schema_changes"](records, plan, Executor(), None)
+    changes = records[0]["schema_changes"]
+    assert [(c["index"], c["kind"], c["operation"]) for c in changes] == [
+        (0, "unknown", "Op one"),
+        (1, "unknown", "Op two"),
+    ]
+    assert "cannot be built: KeyError" in changes[0]["reason"]
+
+
+def test_schema_changes_after_an_operation_the_state_cannot_pass_are_unknown():
+    pytest.importorskip("django")
+    from django.db.migrations.state import ProjectState
+
+    plan = _plan(_Op("Custom"), _Op("Breaks", fail=True), _Op("After"))
+    records = NS["plan_records"](plan)
+
+    class Executor:
+        def _create_project_state(self, with_applied_migrations):
+            return ProjectState()
+
+    NS["add_schema_changes"](records, plan, Executor(), None)
+    changes = records[0]["schema_changes"]
+    assert [c["kind"] for c in changes] == ["other", "unknown", "unknown"]
+    assert "RuntimeError: state cannot move" in changes[1]["reason"]
+    assert "cannot be carried past accounts.0002_x" in changes[2]["reason"]
+
+
+def test_backward_steps_get_no_schema_changes():
+    plan = _plan(_Op("Op"), backwards=True)
+    records = NS["plan_records"](plan)
+    NS["add_schema_changes"](records, plan, None, None)
+    assert "schema_changes" not in records[0]

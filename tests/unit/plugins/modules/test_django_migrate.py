@@ -157,8 +157,10 @@ def test_script_config():
         "system_checks": True,
         "system_checks_args": ["--deploy"],
         "lock_targets": False,
+        "describe_schema_changes": False,
     }
     assert dm.script_config({"lock_targets": True}, "@@m", True)["lock_targets"] is True
+    assert dm.script_config({"schema_changes": True}, "@@m", True)["describe_schema_changes"]
     assert dm.script_config({"retry_delay": 0.0}, "@@m", False)["retry_delay"] == 0.0
 
 

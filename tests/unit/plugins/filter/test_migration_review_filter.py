@@ -1,0 +1,78 @@
+# Copyright (c) 2026, AccrediTrack operations team
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Filter accreditrack.ops.migration_review: review() and decide() in one call, errors as filter
+errors."""
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+from ansible_collections.accreditrack.ops.plugins.filter.migration_review import migration_review
+
+RUNNING = {
+    "models": [
+        {
+            "label": "accounts.Member",
+            "db_table": "accounts_member",
+            "columns": ["id", "email"],
+            "fields": [{"name": "email", "column": "email", "null": False}],
+        }
+    ],
+    "unmanaged": [],
+}
+DROP = {
+    "index": 0,
+    "kind": "drop_column",
+    "kinds": ["drop_column"],
+    "db_table": "accounts_member",
+    "columns": ["email"],
+    "operation": "Remove field email from member",
+}
+PLAN = [
+    {
+        "migration": "accounts.0002_x",
+        "backwards": False,
+        "schema_changes": [DROP],
+        "operations": [{"description": DROP["operation"], "reversible": True}],
+    }
+]
+
+
+def test_review_and_decision_in_one_result():
+    out = migration_review(PLAN, running=RUNNING, policy="fail")
+    assert (out["action"], out["breaking"], out["warnings"]) == ("refuse", 1, 1)
+    assert [f["rule"] for f in out["findings"]] == [
+        "breaks-running-release/drop-column",
+        "loses-data/drop-column",
+    ]
+    assert out["allowed"] == [] and out["unused_allow"] == []
+    assert out["message"].count("\n") == 2
+
+
+def test_allowed_migration_proceeds():
+    out = migration_review(PLAN, running=RUNNING, allow=["accounts.0002_x"], policy="fail")
+    assert (out["action"], len(out["allowed"])) == ("proceed", 2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        pytest.param({}, "running", id="no-running"),
+        pytest.param({"running": RUNNING, "policy": "strict"}, "policy", id="bad-policy"),
+        pytest.param({"running": RUNNING, "allow": ["nope"]}, "allow entries", id="bad-allow"),
+    ],
+)
+def test_errors_are_filter_errors(kwargs, problem):
+    with pytest.raises(AnsibleFilterError, match=problem):
+        migration_review(PLAN, **kwargs)
+
+
+def test_a_plan_without_schema_changes_is_an_error():
+    plan = [{k: v for k, v in PLAN[0].items() if k != "schema_changes"}]
+    with pytest.raises(AnsibleFilterError, match="schema_changes: true"):
+        migration_review(plan, running=RUNNING)
+
+
+def test_an_unquoted_yaml_off_is_off():
+    assert migration_review(PLAN, running=RUNNING, policy=False)["action"] == "skip"
