@@ -36,7 +36,7 @@ def test_deploy_v1_then_idempotent_redeploy():
 
 def test_check_mode_changes_nothing():
     run = load("check.run.json")
-    assert run["rc"] == 0, run["stdout"][-3000:]
+    assert run["rc"] == 0, run["stdout"][-3000:] + run.get("stderr", "")[-3000:]
     before, after = load("check_before.snapshot.json"), load("check.snapshot.json")
     assert before == after
     assert after["backend_image"] == "accreditrack-backend:v1"
@@ -51,7 +51,7 @@ def test_check_mode_changes_nothing():
 
 def test_update_v1_to_v2_once_on_three_hosts():
     run = load("update_v2.run.json")
-    assert run["rc"] == 0, run["stdout"][-3000:]
+    assert run["rc"] == 0, run["stdout"][-3000:] + run.get("stderr", "")[-3000:]
     snap = load("update_v2.snapshot.json")
     assert accounts(snap) == V2_ACCOUNTS
     assert snap["backend_image"] == "accreditrack-backend:v2"
