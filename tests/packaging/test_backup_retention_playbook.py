@@ -7,13 +7,12 @@ the backups that rollback points reference and prunes archives without metadata.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from playbook_run import make_collections_root, run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -41,11 +40,7 @@ PLAYBOOK = """---
 
 @pytest.fixture
 def collections_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A directory holding ansible_collections/accreditrack/ops: this checkout."""
-    root = tmp_path_factory.mktemp("collections")
-    (root / "ansible_collections" / "accreditrack").mkdir(parents=True)
-    (root / "ansible_collections" / "accreditrack" / "ops").symlink_to(ROOT)
-    return root
+    return make_collections_root(tmp_path_factory.mktemp("collections"))
 
 
 def stamp(days_ago: int, now: float) -> str:
@@ -89,20 +84,7 @@ def test_retention_keeps_what_rollback_points_need_and_prunes_orphans(tmp_path, 
         "written": {"path": f"{current}.dump"},
         "ansible_python_interpreter": sys.executable,
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(collections_root),
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-    )
-    run = subprocess.run(
-        [str(BIN / "ansible-playbook"), "-i", "localhost,", str(playbook), "-e", json.dumps(extra)],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = run_playbook(playbook, extra, collections_root, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(out.read_text())
     left = sorted(p.name for p in backups.iterdir())

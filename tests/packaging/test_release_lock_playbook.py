@@ -8,13 +8,12 @@ publishes it in release_lock.write_error, which keeps the report's outcome from 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from playbook_run import make_collections_root, run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -43,10 +42,7 @@ PLAYBOOK = """---
 
 @pytest.fixture
 def collections_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("collections")
-    (root / "ansible_collections" / "accreditrack").mkdir(parents=True)
-    (root / "ansible_collections" / "accreditrack" / "ops").symlink_to(ROOT)
-    return root
+    return make_collections_root(tmp_path_factory.mktemp("collections"))
 
 
 def test_a_lock_file_that_cannot_be_written_is_a_write_error_not_a_lock_held(
@@ -62,17 +58,7 @@ def test_a_lock_file_that_cannot_be_written_is_a_write_error_not_a_lock_held(
         "release_lock_run_id": "r1",
         "ansible_python_interpreter": sys.executable,
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=str(collections_root), ANSIBLE_LOCALHOST_WARNING="false")
-    argv = [
-        str(BIN / "ansible-playbook"),
-        "-i",
-        "localhost,",
-        str(playbook),
-        "-e",
-        json.dumps(extra),
-    ]
-    run = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    run = run_playbook(playbook, extra, collections_root, tmp_path)
     assert run.returncode == 0, run.stdout + run.stderr
     result = json.loads(out.read_text())
     lock_file = f"{tmp_path}/a-file/state/locks/app.lock"

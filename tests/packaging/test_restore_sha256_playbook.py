@@ -8,12 +8,12 @@ the archive that names another is refused before anything runs."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from playbook_run import make_collections_root, run_playbook
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -39,10 +39,7 @@ FAKE_PG_RESTORE = "#!/bin/sh\ncat >/dev/null\n"
 
 @pytest.fixture
 def collections_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("collections")
-    (root / "ansible_collections" / "accreditrack").mkdir(parents=True)
-    (root / "ansible_collections" / "accreditrack" / "ops").symlink_to(ROOT)
-    return root
+    return make_collections_root(tmp_path_factory.mktemp("collections"))
 
 
 def play(tmp_path: Path, collections_root: Path, sha256: str) -> subprocess.CompletedProcess:
@@ -67,17 +64,7 @@ def play(tmp_path: Path, collections_root: Path, sha256: str) -> subprocess.Comp
         "__backup_db": "app",
         "ansible_python_interpreter": sys.executable,
     }
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
-    env.update(ANSIBLE_COLLECTIONS_PATH=str(collections_root), ANSIBLE_LOCALHOST_WARNING="false")
-    argv = [
-        str(BIN / "ansible-playbook"),
-        "-i",
-        "localhost,",
-        str(playbook),
-        "-e",
-        json.dumps(extra),
-    ]
-    return subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    return run_playbook(playbook, extra, collections_root, tmp_path)
 
 
 def test_metadata_naming_another_sha256_than_the_rollback_point_is_refused(
