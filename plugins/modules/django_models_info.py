@@ -21,11 +21,22 @@ description:
     container, no new container - so that a migration safety review knows, instead of guessing,
     what the running code uses while the next release's migrations run.
   - Never changes anything and runs no database query.
+  - With O(skip_when_not_running=true) and O(runner=compose_exec), a service that has no running
+    container (a first deploy, a stopped stack) is not an error - the module asks Compose first
+    (C(docker compose ps --status running --quiet SERVICE)) and returns RV(running=false) with no
+    models, without starting Django.
   - The program runs inside Django through C(manage.py shell -c) and reads itself from standard
     input, as M(accreditrack.ops.django_migrate)'s does (the runner must pass standard input
     through).
 extends_documentation_fragment:
   - accreditrack.ops.django_runner
+options:
+  skip_when_not_running:
+    description:
+      - With O(runner=compose_exec) - when O(service) has no running container, return
+        RV(running=false) instead of failing. Ignored by the other runners.
+    type: bool
+    default: false
 attributes:
   check_mode:
     support: full
@@ -60,6 +71,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+running:
+  description:
+    - Whether the release runs - false only with O(skip_when_not_running=true) when O(service)
+      has no running container (then RV(models) and RV(unmanaged) are empty and nothing else ran).
+  returned: always
+  type: bool
+  sample: true
 models:
   description: Every concrete managed model, sorted by label.
   returned: success
@@ -131,7 +149,7 @@ unmanaged:
   elements: dict
   sample: []
 django_version:
-  description: The Django version that ran.
+  description: The Django version that ran (null when RV(running=false)).
   returned: success
   type: str
   sample: 4.2.30
@@ -163,6 +181,7 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.accreditrack.ops.plugins.module_utils._django_runner import (
+    compose_base_argv,
     error_summary,
     manage_argv,
     merged_environment,
@@ -195,15 +214,28 @@ def interpret(stdout: str, marker: str, rc: int, stderr: str) -> dict:
     if rc != 0:
         raise ModelsInfoError(f"manage.py shell exited with rc={rc}: {error_summary(stderr)}")
     return {
+        "running": True,
         "models": result.get("models") or [],
         "unmanaged": result.get("unmanaged") or [],
         "django_version": result.get("django_version"),
     }
 
 
+def not_running_argv(params: dict) -> list[str] | None:
+    """The `docker compose ps` argv that lists the service's running containers, when the module
+    must ask first (compose_exec with skip_when_not_running); None otherwise."""
+    if not params.get("skip_when_not_running") or params.get("runner") != "compose_exec":
+        return None
+    service = params.get("service") or "backend"
+    return [*compose_base_argv(params), "ps", "--status", "running", "--quiet", service]
+
+
 def main() -> None:
     module = AnsibleModule(
-        argument_spec=runner_argument_spec(),
+        argument_spec={
+            **runner_argument_spec(),
+            "skip_when_not_running": {"type": "bool", "default": False},
+        },
         required_if=runner_required_if(),
         supports_check_mode=True,
     )
@@ -212,6 +244,28 @@ def main() -> None:
     if errors:
         module.fail_json(msg="; ".join(errors))
     env = merged_environment(params)
+    ps_argv = not_running_argv(params)
+    if ps_argv:
+        rc, stdout, stderr = module.run_command(ps_argv, environ_update=env, cwd=run_cwd(params))
+        if rc != 0:
+            module.fail_json(
+                msg=f"docker compose ps failed (rc={rc}): {error_summary(stderr)}",
+                cmd=ps_argv,
+                rc=rc,
+                stderr=stderr,
+            )
+        if not stdout.strip():
+            module.exit_json(
+                changed=False,
+                running=False,
+                models=[],
+                unmanaged=[],
+                django_version=None,
+                cmd=ps_argv,
+                rc=rc,
+                stderr=stderr,
+                duration=0.0,
+            )
     cmd = manage_argv(params, "shell", ["-c", BOOTSTRAP], env_names=env)
     marker = new_marker()
     started = time.monotonic()
