@@ -38,6 +38,7 @@ options:
       - The result of M(accreditrack.ops.django_models_info) for the release that runs now (its
         RV(accreditrack.ops.django_models_info#module:models) and
         RV(accreditrack.ops.django_models_info#module:unmanaged)), or a list of its model records.
+      - A result with C(running=false) (no release runs) reviews against no models.
     type: raw
     required: true
   allow:
@@ -115,6 +116,12 @@ _value:
       description: The O(allow) entries that matched no finding.
       type: list
       elements: str
+    running:
+      description:
+        - Whether a release runs - false when O(running) is a result of
+          M(accreditrack.ops.django_models_info) with C(running=false) (then no finding is breaking
+          for it, and RV(_value.message) says so).
+      type: bool
 """
 
 from typing import Any
@@ -142,7 +149,14 @@ def migration_review(
         decision = decide(result, str(policy))
     except (KeyError, TypeError, ValueError) as error:
         raise AnsibleFilterError(f"migration_review: {error}") from error
-    return {**decision, **result}
+    # django_models_info's running=false: no release runs (a first deploy, a stopped stack) -
+    # nothing to break; the message says the rules about the running release had no models.
+    runs = not (isinstance(running, dict) and running.get("running") is False)
+    if not runs and decision["action"] != "skip":
+        head, _, rest = decision["message"].partition("\n")
+        head += " (no release runs now: the breaks-running-release rules had no models to check)"
+        decision["message"] = head + ("\n" + rest if rest else "")
+    return {**decision, **result, "running": runs}
 
 
 class FilterModule:

@@ -76,3 +76,16 @@ def test_a_plan_without_schema_changes_is_an_error():
 
 def test_an_unquoted_yaml_off_is_off():
     assert migration_review(PLAN, running=RUNNING, policy=False)["action"] == "skip"
+
+
+def test_no_running_release_reviews_against_no_models_and_says_so():
+    out = migration_review(PLAN, running={"running": False, "models": []}, policy="fail")
+    assert out["running"] is False
+    assert (out["action"], out["breaking"], out["warnings"]) == ("proceed", 0, 1)
+    assert "no release runs now" in out["message"].split("\n")[0]
+    assert [f["rule"] for f in out["findings"]] == ["loses-data/drop-column"]
+
+
+def test_a_running_release_is_said_to_run():
+    assert migration_review(PLAN, running=RUNNING)["running"] is True
+    assert migration_review(PLAN, running={**RUNNING, "running": True})["running"] is True
