@@ -161,3 +161,103 @@ def test_a_lock_check_refusal_writes_no_rollback_point_and_releases_the_lock():
         "accounts.0004_accreditation_certificate_number",
         "accounts.0005_member_phone_backfill",
     ]
+
+
+# --- the migration safety review (safety_review.yml): v6 against the running v2 ---
+V6 = [
+    "accounts.0004_rename_review_notes",
+    "accounts.0005_remove_organization_contact_email",
+    "accounts.0006_member_badge",
+    "accounts.0007_accreditation_standard_idx",
+]
+
+
+def rules(result: dict, key: str = "findings") -> set[tuple[str, str]]:
+    return {(f["migration"], f["rule"]) for f in result["review"][key]}
+
+
+def test_v1_to_v2_has_no_finding_of_the_review():
+    for name in ("converge", "check_after"):
+        review = record(name)["extra"]["review"]
+        assert review["running"] is True  # the backend at v1 was asked
+        assert (review["action"], review["findings"], review["allowed"]) == ("proceed", [], [])
+        assert review["message"].startswith("Migration safety review: no finding")
+
+
+BREAKING_V6 = {
+    ("accounts.0004_rename_review_notes", "breaks-running-release/rename-column"),
+    ("accounts.0005_remove_organization_contact_email", "breaks-running-release/drop-column"),
+    ("accounts.0006_member_badge", "breaks-running-release/add-not-null-column"),
+}
+
+
+def test_a_first_install_is_not_reviewed():
+    before = record("review_before")
+    assert before["extra"] == {"review": None, "status": "migrated"}
+    assert [m for m in before["db"]["migrations"] if m.startswith("accounts.")] == V2_ACCOUNTS
+    assert not [f for f in before["files"] if f.endswith(".dump")]  # a fresh database: no backup
+
+
+def test_check_mode_shows_every_finding_and_changes_nothing():
+    checked, converged = record("review_check"), record("review_before")
+    result = checked["extra"]["result"]
+    assert result["status"] == "planned" and result["changed"] is False
+    assert result["pending"] == V6
+    assert BREAKING_V6 | {
+        ("accounts.0005_remove_organization_contact_email", "loses-data/drop-column")
+    } <= rules(result)
+    by_rule = {f["rule"]: f for f in result["review"]["findings"]}
+    drop = by_rule["breaks-running-release/drop-column"]
+    assert (drop["model"], drop["field"], drop["table"], drop["column"]) == (
+        "accounts.Organization",
+        "contact_email",
+        "accounts_organization",
+        "contact_email",
+    )
+    assert "release after the code stops using it" in drop["hint"]
+    rename = by_rule["breaks-running-release/rename-column"]
+    assert (rename["model"], rename["field"]) == ("accounts.AccreditationReview", "notes")
+    assert by_rule["breaks-running-release/add-not-null-column"]["table"] == "accounts_member"
+    assert result["review"]["breaking"] == 3
+    assert checked["db"]["migrations"] == converged["db"]["migrations"]
+    assert checked["files"] == converged["files"]
+
+
+def test_policy_fail_refuses_before_the_lock_check_and_the_backup():
+    refused, converged = record("review_refused"), record("review_before")
+    extra = refused["extra"]
+    refusal = "Refused by the migration safety review (migrate_safety=fail), nothing was changed"
+    assert refusal in extra["msg"]
+    assert "model accounts.Organization, field contact_email" in extra["msg"]
+    assert "migrate_safety_allow" in extra["msg"]
+    assert refused["db"]["migrations"] == converged["db"]["migrations"]
+    assert refused["files"] == converged["files"]  # no rollback point, no backup
+    assert extra["rollback_point_path"] == "" and extra["lock_left"] is False
+    result = extra["result"]
+    assert result["status"] == "refused" and result["changed"] is False
+    assert result["error"]["stage"] == "review" and result["error"]["type"] == "UnsafeMigration"
+    assert result["backup"] is None and result["locks"] is None
+    assert result["review"]["action"] == "refuse"
+    assert rules(result) >= BREAKING_V6
+
+
+def test_the_allow_list_lets_the_reviewed_migration_through():
+    allowed = record("review_allowed")
+    result = allowed["extra"]["result"]
+    assert result["status"] == "migrated"
+    assert result["applied"] == V6[:1]
+    assert V6[0] in allowed["db"]["migrations"] and V6[1] not in allowed["db"]["migrations"]
+    assert result["review"]["action"] == "proceed"
+    assert result["review"]["findings"] == []
+    assert rules(result, "allowed") == {(V6[0], "breaks-running-release/rename-column")}
+    assert result["backup"] is not None
+
+
+def test_policy_warn_reports_the_findings_and_migrates():
+    warned = record("review_warned")
+    result = warned["extra"]["result"]
+    assert result["status"] == "migrated"
+    assert result["applied"] == V6[1:]
+    assert set(V6) <= set(warned["db"]["migrations"])
+    assert result["review"]["action"] == "proceed"
+    assert BREAKING_V6 - {(V6[0], "breaks-running-release/rename-column")} <= rules(result)
