@@ -12,6 +12,8 @@ Brings the example stack up at v1 as its own Compose project (``ats_bench_update
 * pending: ``pg_dump`` + ``migrate`` + ``up -d`` of v2, in sequence, vs the update v1 -> v2
   (preflight, rollback point, lock check, verified backup, migrate, restart, health check);
   the database is migrated back to v1 between the two
+* review: the pending update again with ``migrate_safety=off``, vs the pending update above (the
+  migration safety review's cost: one Django start in the running backend, ``compose exec``)
 * failure: the update v2 -> v3 (0005 fails halfway): the time from the failed migration to v2
   healthy again (the report's restart + rollback phases), vs the manual recovery with the bare
   commands (``migrate accounts 0003`` with the v3 code, ``up -d --wait`` of v2)
@@ -75,8 +77,11 @@ def manage(env_file: str, *args: str) -> list[str]:
     return compose(env_file, "run", "--rm", "backend", "python", "config/manage.py", *args)
 
 
-def playbook(work: str, env_file: str, name: str, release: str) -> tuple[float, int, dict]:
-    """Run accreditrack.ops.NAME; return (seconds, exit code, the report it printed)."""
+def playbook(
+    work: str, env_file: str, name: str, release: str, **options
+) -> tuple[float, int, dict]:
+    """Run accreditrack.ops.NAME (OPTIONS: more variables); return (seconds, exit code, the report
+    it printed)."""
     extra = {
         "target": "localhost",
         "project_src": os.path.join(ROOT, "example"),
@@ -87,6 +92,7 @@ def playbook(work: str, env_file: str, name: str, release: str) -> tuple[float, 
         "state_dir": os.path.join(work, "state"),
         "backup_dir": os.path.join(work, "backups"),
         "release": release,
+        **options,
     }
     argv = [
         "ansible-playbook", "-i", "localhost,", "-c", "local",
@@ -136,7 +142,13 @@ def main() -> int:
     script = os.path.join(ROOT, "scripts", "example_env.sh")
     subprocess.run([script, env_file], check=True, env=dict(os.environ, BACKEND_PORT=PORT))
     user, db = env_value(env_file, "POSTGRES_USER"), env_value(env_file, "POSTGRES_DB")
-    results: dict[str, list[tuple[float, float]]] = {"no-op": [], "pending": [], "failure": []}
+    # review: (the pending update with migrate_safety=off, the same with the default warn)
+    results: dict[str, list[tuple[float, float]]] = {
+        "no-op": [],
+        "pending": [],
+        "review": [],
+        "failure": [],
+    }
     outcomes: list[str] = []
     floors: list[float] = []
     try:
@@ -172,6 +184,13 @@ def main() -> int:
             assert rc == 0 and report["outcome"] == "success", report["outcome"]
             results["pending"].append((bare, seconds))
 
+            # the migration safety review's cost: the same update with migrate_safety=off
+            run(manage(env_file, "migrate", "accounts", "0001"), "v2", capture_output=True)
+            run(compose(env_file, "up", "-d", "--wait"), "v1", capture_output=True)
+            off, rc, report_off = playbook(work, env_file, "update", "v2", migrate_safety="off")
+            assert rc == 0 and report_off["migrations"]["review"] is None, report_off["outcome"]
+            results["review"].append((off, seconds))
+
             # failure: v2 -> v3 fails in 0005; the playbook rolls back to v2 and checks its health
             seconds, rc, report = playbook(work, env_file, "update", "v3")
             assert rc != 0 and report["outcome"] == "rolled_back", report["outcome"]
@@ -194,7 +213,7 @@ def main() -> int:
                 capture_output=True)  # fmt: skip
             shutil.rmtree(work, ignore_errors=True)
 
-    goals = {"no-op": "1.3x", "pending": "1.3x", "failure": "-"}
+    goals = {"no-op": "1.3x", "pending": "1.3x", "review": "-", "failure": "-"}
     print(f"{'case':<10}{'bare':>8}{'playbook':>10}{'ratio':>8}{'goal':>7}")
     for case, pairs in results.items():
         bare = statistics.median(p[0] for p in pairs)
@@ -209,6 +228,8 @@ def main() -> int:
     print(f"no-op: the playbook's outcomes {outcomes} (no_change = not even a container recreated)")
     print("failure: playbook = the report's restart + rollback phases (failed migration -> v2 up);")
     print("         bare = migrate accounts 0003 with the v3 code, then up -d --wait of v2")
+    print("review: bare = the pending update with migrate_safety=off; playbook = the same with the")
+    print("        review (default warn: one Django start in the running backend)")
     return 0
 
 
