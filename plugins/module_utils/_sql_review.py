@@ -280,8 +280,13 @@ def _relation(range_var) -> str:
     return range_var.relname
 
 
+def _unqualified(table: str) -> str:
+    """TABLE without a leading `public.` (str.removeprefix is Python 3.9+)."""
+    return table[len("public.") :] if table.startswith("public.") else table
+
+
 def _size_of(table: str, sizes: Mapping[str, Mapping[str, int]]) -> Mapping[str, int] | None:
-    for key in (table, table.removeprefix("public."), f"public.{table}"):
+    for key in (table, _unqualified(table), f"public.{table}"):
         if key in sizes:
             return sizes[key]
     return None
@@ -458,7 +463,7 @@ class _Reviewer:
         size = _size_of(table, self.sizes)
         if size is None:
             existing = self.plan.existing
-            if existing is not None and not {table, table.removeprefix("public.")} & existing:
+            if existing is not None and not {table, _unqualified(table)} & existing:
                 return False, None
             return True, None
         rows, count = int(size.get("rows") or 0), int(size.get("bytes") or 0)
@@ -768,7 +773,7 @@ def review_sql(
     existing = None
     if existing_tables is not None:
         existing = {table_key(t) for t in existing_tables}
-        existing |= {t.removeprefix("public.") for t in existing}
+        existing |= {_unqualified(t) for t in existing}
     reviewer = _Reviewer(pglast, sizes, limits, existing, dict(old_types or {}))
     for migration, text in pairs:
         migration, text = str(migration), str(text or "")

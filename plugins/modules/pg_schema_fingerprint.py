@@ -134,7 +134,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project 
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
     compose_argument_spec,
     compose_exec_argv,
-    container_env,
+    database_and_user,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_schema import (
     FINGERPRINT_SQL,
@@ -161,8 +161,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
     base = compose_argv_of(p)
-    user = p["db_user"] or container_env(module, base, p["service"], "POSTGRES_USER") or "postgres"
-    database = p["db_name"] or container_env(module, base, p["service"], "POSTGRES_DB") or user
+    database, user = database_and_user(module, base, p["service"], p["db_name"], p["db_user"])
     argv = compose_exec_argv(
         base, p["service"], psql_argv(database, user), {"PGAPPNAME": APPLICATION_NAME}
     )
