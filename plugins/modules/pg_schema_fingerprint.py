@@ -30,32 +30,13 @@ description:
     killed half-way leaves committed columns no row of C(django_migrations) names).
 extends_documentation_fragment:
   - accreditrack.ops.compose_db
+  - accreditrack.ops.compose_db.catalog_reader
 options:
-  db_name:
-    description:
-      - The database. Default is C(POSTGRES_DB) of the service's container, else O(db_user).
-    type: str
-  db_user:
-    description:
-      - The role C(psql) connects as (through the container's local socket, no password).
-      - Default is C(POSTGRES_USER) of the service's container, else V(postgres).
-    type: str
   expected:
     description:
       - An earlier fingerprint (this module's C(fingerprint) result, for example from a rollback
         point) to compare with. Only its C(sha256) and C(lines) are read.
     type: dict
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reads only; there is nothing to diff.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the managed host, where the Docker CLI and the compose files are.
 author:
   - AccrediTrack operations team (@accreditrack)
 seealso:
