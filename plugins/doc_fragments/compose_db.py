@@ -48,3 +48,29 @@ options:
     type: str
     default: docker
 """
+
+    # The database and role psql connects as in the service's container, and the attributes of a
+    # module that only reads the catalog (module_utils/_pg_archive.py database_and_user()).
+    CATALOG_READER = r"""
+options:
+  db_name:
+    description:
+      - The database. Default is C(POSTGRES_DB) of the service's container, else O(db_user).
+    type: str
+  db_user:
+    description:
+      - The role C(psql) connects as (through the container's local socket, no password).
+      - Default is C(POSTGRES_USER) of the service's container, else V(postgres).
+    type: str
+attributes:
+  check_mode:
+    support: full
+    description: Reads only; runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Reads only; there is nothing to diff.
+  platform:
+    support: full
+    platforms: posix
+    description: Runs on the managed host, where the Docker CLI and the compose files are.
+"""

@@ -23,9 +23,22 @@ description:
     existed before the plan (C(loses-data/drop-column), C(loses-data/drop-table)), an operation
     Django cannot reverse (C(loses-data/irreversible-operation)), an operation the plan could not
     describe (C(review-incomplete/unknown-operation)).
+  - Locks or rewrites of big tables (rule ids C(locks-big-table/...), with O(sql)) - the plan's SQL
+    parsed with PostgreSQL's own grammar (the Python package C(pglast) on the controller) and
+    sized by O(table_sizes) - C(create-index) (an index built without CONCURRENTLY, a UNIQUE or
+    PRIMARY KEY constraint without USING INDEX), C(validate-constraint) (a foreign key or CHECK
+    without NOT VALID, a scan), C(set-not-null) (a scan, unless a valid CHECK (col IS NOT NULL)
+    comes first), C(rewrite-type) (a type change that is not a binary-coercible widening such as
+    a C(varchar) to a longer C(varchar) or C(text); C(integer) to C(bigint) does rewrite),
+    C(volatile-default) (a new column with a volatile default, serial, identity or stored
+    generated expression; a constant or C(now) default does not rewrite since PostgreSQL 11).
+    They are warnings - they never refuse with policy V(fail) - how long a lock may be held depends
+    on the traffic, which the review does not know. A table the plan creates is never one, nor one
+    below both O(thresholds). Without C(pglast), or for a statement it cannot parse, one
+    C(review-incomplete/sql-not-parsed) warning says so.
   - Each finding names the migration, the operation, the table, the column, the running model
-    and field, the reason, and a one-line expand/contract hint of the runbook.
-  - The rules about locks and rewrites of big tables are not part of this filter yet.
+    and field, the reason, and a one-line expand/contract hint of the runbook; the big-table ones
+    also the table's C(size) and the C(statement).
 positional: _input
 options:
   _input:
@@ -56,9 +69,37 @@ options:
     type: str
     default: warn
     choices: [warn, fail, "off"]
+  sql:
+    description:
+      - The plan's SQL, RV(accreditrack.ops.django_migrate#module:lock_targets_sql) (run with
+        O(accreditrack.ops.django_migrate#module:lock_targets=true)). With it the big-table rules
+        run; without it they do not.
+    type: dict
+  table_sizes:
+    description:
+      - The size of the tables, RV(accreditrack.ops.pg_table_sizes#module:tables) - keyed by
+        table name, each with C(rows) and C(bytes).
+      - A table the SQL changes that is not in it (and that O(existing_tables) does not leave out)
+        is reported with size V(null) - an unknown size is not taken as small.
+    type: dict
+  existing_tables:
+    description:
+      - The tables that exist before the plan, for example
+        RV(accreditrack.ops.django_migrate#module:lock_targets.tables). When given, a table
+        neither in it nor in O(table_sizes) is taken as created by the plan (an operation without
+        SQL) and is not a finding. Tables the plan's SQL creates are recognised without it.
+    type: list
+    elements: str
+  thresholds:
+    description:
+      - When a table is big - C(rows) (default V(100000)) or C(bytes) (default V(104857600),
+        100 MiB, heap, indexes and TOAST); reaching either makes it big. At those sizes an index
+        build, a scan or a rewrite holds its lock for about a second or more on ordinary hardware.
+    type: dict
 seealso:
   - module: accreditrack.ops.django_migrate
   - module: accreditrack.ops.django_models_info
+  - module: accreditrack.ops.pg_table_sizes
 """
 
 EXAMPLES = r"""
@@ -83,6 +124,22 @@ EXAMPLES = r"""
       {{ pending.plan | accreditrack.ops.migration_review(running=running, policy='fail',
          allow=['accounts.0007_drop_legacy:loses-data/drop-column']) }}
   when: review.action == 'refuse'
+
+- name: Read the size of the tables the plan's SQL locks
+  accreditrack.ops.pg_table_sizes:
+    project_src: /srv/accreditrack
+    tables: "{{ pending.lock_targets.tables }}"
+  register: sizes
+
+- name: Report locks and rewrites of big tables too (the plan run with lock_targets true)
+  ansible.builtin.debug:
+    msg: "{{ review.message }}"
+  vars:
+    review: >-
+      {{ pending.plan | accreditrack.ops.migration_review(running=running,
+         sql=pending.lock_targets_sql, table_sizes=sizes.tables,
+         existing_tables=pending.lock_targets.tables, thresholds={'rows': 50000},
+         allow=['accounts.0009_index_email:locks-big-table/create-index']) }}
 """
 
 RETURN = r"""
@@ -106,6 +163,11 @@ _value:
       description:
         - The findings - C(rule), C(severity) (V(breaking) or V(warning)), C(migration),
           C(operation), C(kind), C(table), C(column), C(model), C(field), C(reason), C(hint).
+        - The big-table findings also have C(size) (C({rows, bytes}), V(null) when unknown) and
+          C(statement) (the SQL, on one line, shortened).
+        - C(operation) of a big-table finding is the operation whose C(sqlmigrate) comment the
+          statement follows; Django runs some statements (the indexes and foreign keys of added
+          fields) at the end of the migration, after its last operation's comment.
       type: list
       elements: dict
     allowed:
@@ -134,7 +196,14 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._migration_review
 
 
 def migration_review(
-    plan: Any, running: Any = None, allow: Any = None, policy: str = "warn"
+    plan: Any,
+    running: Any = None,
+    allow: Any = None,
+    policy: str = "warn",
+    sql: Any = None,
+    table_sizes: Any = None,
+    existing_tables: Any = None,
+    thresholds: Any = None,
 ) -> dict[str, Any]:
     if policy is False:
         policy = "off"  # an unquoted `off` in YAML
@@ -145,7 +214,15 @@ def migration_review(
     if not isinstance(plan, list):
         raise AnsibleFilterError("migration_review: the input must be django_migrate's plan list")
     try:
-        result = review(plan, running, allow=list(allow or ()))
+        result = review(
+            plan,
+            running,
+            table_sizes=table_sizes,
+            allow=list(allow or ()),
+            thresholds=thresholds,
+            sql=sql,
+            existing_tables=None if existing_tables is None else list(existing_tables),
+        )
         decision = decide(result, str(policy))
     except (KeyError, TypeError, ValueError) as error:
         raise AnsibleFilterError(f"migration_review: {error}") from error

@@ -34,18 +34,22 @@
 #   loses-data/irreversible-operation         warning   an operation Django cannot reverse
 #   review-incomplete/unknown-operation       warning   an operation the plan could not describe
 #
-# Extension point (not implemented here, on purpose): the lock/rewrite rules of big tables (an
-# index without CONCURRENTLY, a foreign key or CHECK without NOT VALID, SET NOT NULL with a scan, a
-# rewriting type change, a volatile default) need the plan's SQL parsed and the tables' real sizes
-# from the catalog. review() already takes `table_sizes` ({table: {"rows": n, "bytes": n}}) and
-# `thresholds` for them; today both are accepted and unused, and no finding is made up without
-# them.
+#   locks-big-table/...                   warning   rule 2, locks or rewrites of big tables: the
+#   review-incomplete/sql-not-parsed      warning   plan's SQL parsed with pglast and sized by the
+#                                                       catalog (module_utils/_sql_review.py, run by
+#                                                       review() when it is given the plan's `sql`)
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+
+from ansible_collections.accreditrack.ops.plugins.module_utils._sql_review import (
+    SQL_RULES,
+    old_types_from_plan,
+    review_sql,
+)
 
 BREAKING = "breaking"
 WARNING = "warning"
@@ -116,6 +120,7 @@ RULES: dict[str, tuple[str, str]] = {
         WARNING,
         "review this operation by hand: the plan could not say what it does to the schema",
     ),
+    **SQL_RULES,
 }
 
 POLICIES = ("warn", "fail", "off")
@@ -384,6 +389,8 @@ def review(
     table_sizes: Mapping[str, Mapping[str, int]] | None = None,
     allow: Iterable[str] = (),
     thresholds: Mapping[str, int] | None = None,
+    sql: Mapping[str, str] | None = None,
+    existing_tables: Iterable[str] | None = None,
 ) -> dict[str, list]:
     """The findings of the pending plan against the release that runs now.
 
@@ -391,14 +398,20 @@ def review(
     record without `schema_changes`). Backward records are not reviewed (django_migrate already
     refuses an irreversible backward plan).
     running_models: django_models_info's result, or its `models` (+ `unmanaged`) records.
-    table_sizes, thresholds: the extension point of the big-table rules; accepted, unused today.
+    sql: django_migrate's `lock_targets_sql`; with it, the big-table rules (_sql_review) run on
+    it with table_sizes (pg_table_sizes' `tables`), thresholds ({rows, bytes}) and
+    existing_tables, and their findings follow each migration's own. Without it they do not run.
     allow: "app.migration" (every finding of that migration) or "app.migration:rule-id".
 
     Returns {"findings": [...], "allowed": [...] (what allow skipped, same form),
     "unused_allow": [entries that matched no finding]}, findings in plan and operation order.
     """
-    del table_sizes, thresholds  # the big-table rules' inputs: not used yet (see the header)
     entries = parse_allow(allow)
+    by_migration: dict[str, list] = {}
+    if sql is not None:
+        old_types = old_types_from_plan(plan_records)
+        for finding in review_sql(sql, table_sizes, thresholds, existing_tables, old_types):
+            by_migration.setdefault(finding["migration"], []).append(finding)
     tables = running_tables(running_models)
     created_tables: set[str] = set()
     created_columns: set[tuple[str, str]] = set()
@@ -426,6 +439,9 @@ def review(
                     "Django cannot reverse it: a rollback of the migrations cannot go back past it"
                 )
                 found.append(_finding(IRREVERSIBLE, record, change, change["db_table"], None, why))
+        found.extend(by_migration.pop(record.get("migration"), ()))
+    for rest in by_migration.values():  # SQL of a migration the plan does not list
+        found.extend(rest)
     findings, allowed, used = [], [], set()
     for finding in found:
         match = next(

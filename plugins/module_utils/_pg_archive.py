@@ -142,6 +142,19 @@ def container_env(module: AnsibleModule, base: Sequence[str], service: str, name
     return out.strip() if rc == 0 else ""
 
 
+def database_and_user(
+    module: AnsibleModule,
+    base: Sequence[str],
+    service: str,
+    db_name: Optional[str] = None,
+    db_user: Optional[str] = None,
+) -> tuple[str, str]:
+    """(database, user) psql connects with: the options, else POSTGRES_DB / POSTGRES_USER of the
+    service's running container, else the user / ``postgres``."""
+    user = db_user or container_env(module, base, service, "POSTGRES_USER") or "postgres"
+    return db_name or container_env(module, base, service, "POSTGRES_DB") or user, user
+
+
 # A lock_wait_timeout that means "no limit": 0 in any unit (pg_dump would wait forever anyway).
 NO_TIMEOUT = re.compile(r"^\s*0+(\.0*)?\s*(us|ms|s|min|h|d)?\s*$")
 

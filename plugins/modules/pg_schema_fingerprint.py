@@ -30,32 +30,13 @@ description:
     killed half-way leaves committed columns no row of C(django_migrations) names).
 extends_documentation_fragment:
   - accreditrack.ops.compose_db
+  - accreditrack.ops.compose_db.catalog_reader
 options:
-  db_name:
-    description:
-      - The database. Default is C(POSTGRES_DB) of the service's container, else O(db_user).
-    type: str
-  db_user:
-    description:
-      - The role C(psql) connects as (through the container's local socket, no password).
-      - Default is C(POSTGRES_USER) of the service's container, else V(postgres).
-    type: str
   expected:
     description:
       - An earlier fingerprint (this module's C(fingerprint) result, for example from a rollback
         point) to compare with. Only its C(sha256) and C(lines) are read.
     type: dict
-attributes:
-  check_mode:
-    support: full
-    description: Reads only; runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Reads only; there is nothing to diff.
-  platform:
-    support: full
-    platforms: posix
-    description: Runs on the managed host, where the Docker CLI and the compose files are.
 author:
   - AccrediTrack operations team (@accreditrack)
 seealso:
@@ -134,7 +115,7 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project 
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
     compose_argument_spec,
     compose_exec_argv,
-    container_env,
+    database_and_user,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_schema import (
     FINGERPRINT_SQL,
@@ -161,8 +142,7 @@ def main() -> None:
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
     base = compose_argv_of(p)
-    user = p["db_user"] or container_env(module, base, p["service"], "POSTGRES_USER") or "postgres"
-    database = p["db_name"] or container_env(module, base, p["service"], "POSTGRES_DB") or user
+    database, user = database_and_user(module, base, p["service"], p["db_name"], p["db_user"])
     argv = compose_exec_argv(
         base, p["service"], psql_argv(database, user), {"PGAPPNAME": APPLICATION_NAME}
     )

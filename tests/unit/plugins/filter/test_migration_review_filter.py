@@ -89,3 +89,68 @@ def test_no_running_release_reviews_against_no_models_and_says_so():
 def test_a_running_release_is_said_to_run():
     assert migration_review(PLAN, running=RUNNING)["running"] is True
     assert migration_review(PLAN, running={**RUNNING, "running": True})["running"] is True
+
+
+SQL = {
+    "accounts.0002_x": "BEGIN;\n--\n-- Remove field email from member\n--\n"
+    'CREATE INDEX "accounts_member_name" ON "accounts_member" ("full_name");\nCOMMIT;\n'
+}
+BIG = {"accounts_member": {"rows": 5_000_000, "bytes": 2 * 1024**3}}
+
+
+def test_big_table_findings_follow_the_migrations_own():
+    pytest.importorskip("pglast")
+    out = migration_review(PLAN, running=RUNNING, sql=SQL, table_sizes=BIG, policy="fail")
+    assert [f["rule"] for f in out["findings"]] == [
+        "breaks-running-release/drop-column",
+        "loses-data/drop-column",
+        "locks-big-table/create-index",
+    ]
+    index = out["findings"][2]
+    assert index["size"] == BIG["accounts_member"] and index["table"] == "accounts_member"
+    assert (out["breaking"], out["warnings"]) == (1, 2)
+    assert "locks-big-table/create-index accounts.0002_x" in out["message"]
+
+
+def test_big_table_findings_are_warnings_and_can_be_allowed():
+    pytest.importorskip("pglast")
+    plan = [{**PLAN[0], "schema_changes": [], "operations": []}]
+    out = migration_review(
+        plan,
+        running=RUNNING,
+        sql=SQL,
+        table_sizes=BIG,
+        policy="fail",
+        allow=["accounts.0002_x:locks-big-table/create-index"],
+    )
+    assert out["action"] == "proceed" and out["findings"] == []
+    assert [f["rule"] for f in out["allowed"]] == ["locks-big-table/create-index"]
+    out = migration_review(plan, running=RUNNING, sql=SQL, table_sizes=BIG, policy="fail")
+    assert (out["action"], out["warnings"]) == ("proceed", 1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "found"),
+    [
+        pytest.param({}, 0, id="no-sql-no-rule-2"),
+        pytest.param(
+            {"sql": SQL, "table_sizes": BIG, "thresholds": {"rows": 10**7, "bytes": 10**10}},
+            0,
+            id="below",
+        ),
+        pytest.param(
+            {"sql": SQL, "table_sizes": {}, "existing_tables": ["accounts_member"]}, 1, id="unknown"
+        ),
+        pytest.param({"sql": SQL, "table_sizes": {}, "existing_tables": []}, 0, id="not-existing"),
+    ],
+)
+def test_big_table_options(kwargs, found):
+    pytest.importorskip("pglast")
+    plan = [{**PLAN[0], "schema_changes": [], "operations": []}]
+    assert len(migration_review(plan, running=RUNNING, **kwargs)["findings"]) == found
+
+
+def test_bad_thresholds_are_filter_errors():
+    pytest.importorskip("pglast")
+    with pytest.raises(AnsibleFilterError, match="thresholds"):
+        migration_review(PLAN, running=RUNNING, sql=SQL, thresholds={"pages": 3})
