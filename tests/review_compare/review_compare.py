@@ -42,7 +42,7 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from ansible_collections.accreditrack.ops.plugins.module_utils import _migrate_script as ms
@@ -75,7 +75,7 @@ class App:
     requirement: str
     installed: object  # callable(version) -> [INSTALLED_APPS entries]
     pairs: list  # [(old version or None, new version, Django release)]
-    extra: list = field(default_factory=list)  # more requirements
+    extra: object = lambda v: []  # callable(version) -> more requirements
 
 
 def _v(version: str) -> tuple[int, ...]:
@@ -121,6 +121,21 @@ APPS: dict[str, App] = {
             ("2.0.0", "2.2.1", "3.2"),
             ("2.2.1", "2.5.0", "3.2"),
             ("2.5.0", "2.9.0", "4.2"),
+        ],
+        # 1.5.0's wheel does not declare celery (its models import celery.five: celery 4)
+        lambda v: ["celery<5"] if _v(v) < (2,) else [],
+    ),
+    "filer": App(
+        "django-filer=={v}",
+        lambda v: (
+            ["django.contrib.admin", "easy_thumbnails", "filer"]
+            + (["mptt"] if _v(v) < (3,) else [])
+        ),
+        [
+            (None, "2.2.8", "3.2"),
+            ("2.2.8", "3.0.6", "3.2"),
+            ("3.0.6", "3.3.3", "4.2"),
+            ("3.3.3", "3.6.0", "4.2"),
         ],
     ),
 }
@@ -189,7 +204,8 @@ def run(argv, **kwargs) -> subprocess.CompletedProcess:
 
 def ensure_venv(workdir: Path, key: str, python: str, requirements: list[str]) -> Path:
     venv = workdir / "venv" / key
-    if not (venv / ".complete").exists():
+    done = venv / ".complete"
+    if not done.exists() or done.read_text() != "\n".join(requirements) + "\n":
         shutil.rmtree(venv, ignore_errors=True)
         run([python, "-m", "venv", str(venv)])
         find_links = ["--find-links", str(workdir / "wheels")]
@@ -316,7 +332,7 @@ def lint(new: Side, label: str, name: str) -> dict:
             messages.append(line.strip())
     if verdict is None:
         tail = (proc.stderr or proc.stdout).strip().splitlines()
-        verdict = f"rc={proc.returncode}"
+        verdict = "not linted" if proc.returncode == 0 else f"failed (rc={proc.returncode})"
         messages.append(tail[-1] if tail else "no output")
     return {"verdict": verdict, "messages": messages, "output": proc.stdout[-4000:]}
 
@@ -374,7 +390,7 @@ def compare_pair(tag: str, old: Side, new: Side, db: Database, squawk: Path, wor
 def app_venv(workdir: Path, name: str, app: App, version: str, django: str) -> Path:
     """The python of a venv with VERSION of APP, Django DJANGO, psycopg2 and the linter."""
     python, pin = DJANGO[django]
-    requirements = [pin, PSYCOPG2, LINTER, app.requirement.format(v=version), *app.extra]
+    requirements = [pin, PSYCOPG2, LINTER, app.requirement.format(v=version), *app.extra(version)]
     return ensure_venv(workdir, f"{name}-{version}-dj{django}", python, requirements)
 
 
@@ -389,7 +405,12 @@ def third_party(name: str, app: App, db: Database, squawk: Path, workdir: Path) 
         tag = f"{name}-{old_v or 'none'}-{new_v}"
         database = re.sub(r"[^a-z0-9]", "_", tag.lower())
         print(f"{tag} (Django {django})")
-        apps = app.installed(old_v or new_v)
+        # the release's apps; an app only NEW installs stays out (neither release was deployed
+        # with it), one NEW no longer needs (filer 3 drops mptt) goes
+        apps = app.installed(new_v)
+        if old_v is not None:
+            old_apps = app.installed(old_v)
+            apps = [a for a in apps if a in old_apps]
         env = {"COMPARE_DB_NAME": database, "COMPARE_DB_PORT": str(db.port)}
         new = Side(
             app_venv(workdir, name, app, new_v, django),
@@ -404,7 +425,7 @@ def third_party(name: str, app: App, db: Database, squawk: Path, workdir: Path) 
                 app_venv(workdir, name, app, old_v, django),
                 proj,
                 "manage.py",
-                dict(env, COMPARE_APPS=",".join(apps)),
+                dict(env, COMPARE_APPS=",".join(app.installed(old_v))),
             )
         db.fresh(database)
         versions = {
@@ -519,6 +540,9 @@ def markdown(results: list[dict], squawk_version: str, pg_version: str) -> str:
         lines += [title, ""]
         if result.get("error"):
             lines += [f"Could not be run: `{result['error'][:300]}`", ""]
+            continue
+        if not result["rows"]:
+            lines += ["Nothing pending (the new release's migrations are all applied already).", ""]
             continue
         lines += [
             "| migration | ours | squawk | django-migration-linter |",
