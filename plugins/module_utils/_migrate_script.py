@@ -285,6 +285,35 @@ def _kind(entry, kinds, reason=None):
         entry["reason"] = reason
 
 
+def _after_model(op, app_label, state, ops):
+    """The model OP works on, in STATE after it (None for one it deleted or not a model op)."""
+    if not isinstance(op, _model_operation_classes()):
+        return None
+    name = op.new_name if isinstance(op, ops.RenameModel) else (
+        getattr(op, "model_name", None) or getattr(op, "name", None))
+    return _state_model(state, app_label, name) if name else None
+
+
+def _leaves_database_alone(op, model, connection):
+    """Why Django runs no SQL for OP on MODEL (None when it does): every model operation's
+    database_forwards first asks allow_migrate_model(), false for a proxy, unmanaged or
+    swapped-out model and for one a database router keeps off this database."""
+    if model is None or not hasattr(op, "allow_migrate_model"):
+        return None
+    if op.allow_migrate_model(connection.alias, model):
+        return None
+    meta = model._meta
+    if meta.proxy:
+        why = "a proxy model (it has no table of its own)"
+    elif not meta.managed:
+        why = "an unmanaged model (managed = False)"
+    elif meta.swapped:
+        why = "a swapped-out model (replaced by %s)" % meta.swapped
+    else:
+        why = "a model a database router (or required_db_vendor) keeps off this database"
+    return "Django leaves the database alone: %s is %s" % (meta.label, why)
+
+
 def _describe_model_op(op, app_label, state, connection, created, entry, ops, applied):
     """Describe OP against STATE, apply its state_forwards, and finish the description."""
     model_name = getattr(op, "model_name", None) or getattr(op, "name", None)
@@ -317,6 +346,14 @@ def _describe_model_op(op, app_label, state, connection, created, entry, ops, ap
     except Exception as exc:
         raise SchemaStateBroken("%s: %s" % (type(exc).__name__, str(exc).strip()))
     applied.append(True)
+
+    # What Django's database_forwards checks before it touches the database: the model of the
+    # state after the operation (before it for DeleteModel).
+    skipped = _leaves_database_alone(op, _after_model(op, app_label, state, ops) or before,
+                                     connection)
+    if skipped:
+        _kind(entry, ["other"], skipped)
+        return
 
     if isinstance(op, ops.CreateModel):
         after = _state_model(state, app_label, op.name)

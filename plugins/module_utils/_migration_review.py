@@ -136,12 +136,15 @@ _TEXTS = ("text", "varchar", "character varying")
 def widens(old: str | None, new: str | None) -> bool:
     """Whether the type change OLD -> NEW only widens the column: every value the old code
     writes still fits, and it reads back as the same Python value (varchar(n) to varchar(m >= n)
-    or text, smallint to integer to bigint, numeric(p, s) to numeric(p2 >= p, s))."""
+    or text, smallint to integer to bigint, numeric(p, s) to numeric(p2 >= p, s), and arrays of
+    those)."""
     if old is None or new is None:
         return False
     old, new = " ".join(old.lower().split()), " ".join(new.lower().split())
     if old == new:
         return True
+    if old.endswith("[]") and new.endswith("[]"):  # an ArrayField: its elements' types
+        return widens(old[:-2], new[:-2])
     old_varchar, new_varchar = _VARCHAR.match(old), _VARCHAR.match(new)
     if old_varchar and (
         new in _TEXTS or (new_varchar and int(new_varchar[1]) >= int(old_varchar[1]))

@@ -352,8 +352,11 @@ plan:
             - The main change - V(drop_column), V(rename_column), V(alter_column_type),
               V(add_not_null_column_without_db_default), V(add_column), V(set_not_null),
               V(drop_table), V(rename_table), V(create_table), V(add_index), V(add_unique),
-              V(add_foreign_key), V(add_check), V(run_sql), V(run_python), V(other) or
-              V(unknown) (it could not be read; RV(plan[].schema_changes[].reason) says why).
+              V(add_foreign_key), V(add_check), V(run_sql), V(run_python), V(other) (no
+              change the review reads - also an operation Django runs no SQL for, on a proxy,
+              unmanaged or swapped-out model or one a database router keeps off the database;
+              RV(plan[].schema_changes[].reason) says which) or V(unknown) (it could not be
+              read; RV(plan[].schema_changes[].reason) says why).
           type: str
           sample: drop_column
         kinds:

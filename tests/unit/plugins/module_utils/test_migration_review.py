@@ -82,6 +82,11 @@ def rules(plan, running=RUNNING, **kwargs):
         ("numeric(10, 2)", "numeric(10, 3)", False),
         ("timestamp with time zone", "timestamp", False),
         (None, "integer", False),
+        ("varchar(9)[]", "varchar(50)[]", True),
+        ("integer[]", "bigint[]", True),
+        ("varchar(50)[]", "varchar(9)[]", False),
+        ("varchar(9)[]", "varchar(50)", False),
+        ("integer", "integer[]", False),
     ],
 )
 def test_widens(old, new, wider):

@@ -119,6 +119,30 @@ class Migration(migrations.Migration):
     ]
 """
 
+# Pending too, and Django runs no SQL for any of it (allow_migrate_model() is false): a proxy
+# model created and deleted (its table is accounts_thing, which v1 uses), an unmanaged model's
+# table (v1 reads outside_view) losing a column and gaining a NOT NULL one, then the unmanaged
+# model deleted. None of it may be taken for a change of those tables.
+SKIPPED = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0003_fresh")]
+    operations = [
+        migrations.CreateModel("Seen", [], options={"proxy": True}, bases=("accounts.thing",)),
+        migrations.DeleteModel("Seen"),
+        migrations.CreateModel("Outside", [
+            ("id", models.AutoField(primary_key=True)), ("w", models.IntegerField()),
+        ], options={"managed": False, "db_table": "outside_view"}),
+        migrations.RemoveField("outside", "w"),
+        migrations.AddField("outside", "v", models.IntegerField(default=0),
+                            preserve_default=False),
+        migrations.AlterField("outside", "id", models.CharField(max_length=5, primary_key=True)),
+        migrations.DeleteModel("Outside"),
+    ]
+"""
+
 # The running release (v1): it no longer uses Thing.spare (removed from its code already).
 MODELS = """
 from django.db import models
@@ -197,6 +221,7 @@ def project(tmp_path_factory):
     (migrations / "0001_initial.py").write_text(INITIAL.lstrip())
     (migrations / "0002_changes.py").write_text(CHANGES.lstrip())
     (migrations / "0003_fresh.py").write_text(FRESH.lstrip())
+    (migrations / "0004_skipped.py").write_text(SKIPPED.lstrip())
     subprocess.run(
         [python, "manage.py", "migrate", "accounts", "0001", "-v", "0"],
         cwd=root,
@@ -236,9 +261,10 @@ def changes(project):
 
 def test_without_the_option_the_plan_is_what_it_always_was(project):
     out = planned(project)
-    assert [r["migration"] for r in out["plan"]] == ["accounts.0002_changes", "accounts.0003_fresh"]
+    pending = ["accounts.0002_changes", "accounts.0003_fresh", "accounts.0004_skipped"]
+    assert [r["migration"] for r in out["plan"]] == pending
     assert all("schema_changes" not in r for r in out["plan"])
-    assert out["applied"] == ["accounts.0002_changes", "accounts.0003_fresh"]  # predicted
+    assert out["applied"] == pending  # predicted
 
 
 def test_every_operation_has_an_entry_in_order(changes):
@@ -380,6 +406,24 @@ def test_foreign_keys_constraints_and_nested_database_operations(changes):
     # fresh_table is still the table this plan created, under its new name
     renamed = entry(changes, "0003_fresh", 10)
     assert (renamed["db_table"], renamed["table_exists"]) == ("fresh_table", False)
+
+
+def test_operations_django_runs_no_sql_for_change_nothing(changes):
+    skipped = changes["accounts.0004_skipped"]
+    assert [(e["index"], e["kind"]) for e in skipped] == [(i, "other") for i in range(7)]
+    reasons = [e["reason"] for e in skipped]
+    assert all(r.startswith("Django leaves the database alone: accounts.") for r in reasons)
+    assert "accounts.Seen is a proxy model" in reasons[0] and "proxy" in reasons[1]
+    assert all("unmanaged model (managed = False)" in r for r in reasons[2:])
+
+
+def test_a_proxy_model_is_not_a_table_the_plan_creates(project):
+    """Were the proxy's CreateModel taken for a create_table of accounts_thing, a NOT NULL
+    column added to accounts_thing afterwards would look like one on a new table."""
+    plan = planned(project, schema_changes=True)["plan"]
+    proxy = next(r for r in plan if r["migration"] == "accounts.0004_skipped")
+    assert "tables" not in proxy["schema_changes"][0]
+    assert proxy["schema_changes"][0]["db_table"] is None
 
 
 # --- django_models_info: what the running release's models use ---------------------------------
