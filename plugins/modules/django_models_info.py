@@ -214,7 +214,6 @@ def interpret(stdout: str, marker: str, rc: int, stderr: str) -> dict:
     if rc != 0:
         raise ModelsInfoError(f"manage.py shell exited with rc={rc}: {error_summary(stderr)}")
     return {
-        "running": True,
         "models": result.get("models") or [],
         "unmanaged": result.get("unmanaged") or [],
         "django_version": result.get("django_version"),
@@ -287,7 +286,7 @@ def main() -> None:
         out = interpret(stdout, marker, rc, stderr)
     except ModelsInfoError as exc:
         module.fail_json(msg=str(exc), **common)
-    module.exit_json(**out, **common)
+    module.exit_json(running=True, **out, **common)
 
 
 if __name__ == "__main__":

@@ -218,6 +218,14 @@ def test_check_mode_shows_every_finding_and_changes_nothing():
     rename = by_rule["breaks-running-release/rename-column"]
     assert (rename["model"], rename["field"]) == ("accounts.AccreditationReview", "notes")
     assert by_rule["breaks-running-release/add-not-null-column"]["table"] == "accounts_member"
+    # 0007's index on the 3000-row accounts_accreditation (threshold 1000 rows), no small table.
+    index = by_rule["locks-big-table/create-index"]
+    assert (index["migration"], index["table"]) == (V6[3], "accounts_accreditation")
+    assert index["size"]["rows"] >= 3000
+    assert "CONCURRENTLY" in index["hint"]
+    assert [f["table"] for f in result["review"]["findings"] if f["rule"].startswith("locks-")] == [
+        "accounts_accreditation"
+    ]
     assert result["review"]["breaking"] == 3
     assert checked["db"]["migrations"] == converged["db"]["migrations"]
     assert checked["files"] == converged["files"]
