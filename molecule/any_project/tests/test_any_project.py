@@ -44,6 +44,7 @@ def report_of(playbook_run: str) -> dict:
         "update_refused",
         "update_good",
         "update_again",
+        "update_unsafe",
     ]
     return reports()[order.index(playbook_run)]
 
@@ -181,6 +182,8 @@ def test_no_secret_in_reports_rollback_points_or_output():
         "update_unreachable",
         "update_good",
         "update_again",
+        "update_unsafe",
+        "review_unsafe",
         "status_local",
     ):
         assert secret not in json.dumps(run(name)), name
@@ -192,3 +195,58 @@ def test_status_over_a_local_connection_inherits_the_shells_password(name):
     assert status["rc"] == 0, status["stdout"][-3000:]
     assert "[X] taggit.0006_rename_taggeditem" in status["stdout"]
     assert "pending: 0" in status["stdout"]
+
+
+def test_the_review_names_what_the_real_third_party_upgrade_breaks_and_warn_goes_on():
+    # django-axes 7.0.0's axes.0009 adds axes_accesslog.session_hash NOT NULL with no database
+    # default; the running 2024.10 (axes 6.0.0) writes axes_accesslog at every login without it.
+    review = report_of("update_good")["migrations"]["review"]
+    assert review["running"] is True and review["action"] == "proceed"
+    found = {(f["migration"], f["rule"], f["table"]) for f in review["findings"]}
+    assert (
+        "axes.0009_add_session_hash",
+        "breaks-running-release/add-not-null-column",
+        "axes_accesslog",
+    ) in found
+    # taggit.0006 only renames an index, library.0002 adds a nullable column: nothing to say.
+    assert not [f for f in review["findings"] if not f["migration"].startswith("axes.")]
+    assert "Migration safety review: 1 breaking" in run("update_good")["stdout"]
+
+
+def test_policy_fail_from_the_inventory_refuses_an_unsafe_release_with_nothing_changed():
+    unsafe = run("update_unsafe")
+    assert unsafe["rc"] != 0
+    assert (
+        "Refused by the migration safety review (migrate_safety=fail)"
+        in unsafe["stderr"] + unsafe["stdout"]
+    )
+    report = report_of("update_unsafe")
+    migrations = report["migrations"]
+    assert migrations["status"] == "refused" and migrations["error"]["stage"] == "review"
+    drop = [
+        f
+        for f in migrations["review"]["findings"]
+        if f["rule"] == "breaks-running-release/drop-column"
+    ]
+    assert [(f["model"], f["field"], f["table"]) for f in drop] == [
+        ("library.Book", "added_at", "library_book")
+    ]
+    assert report["backup"] is None and migrations["rollback_point"] is None
+    assert not report["rollback"]
+    before, after = state("update_again"), state("update_unsafe")
+    assert after["db"] == before["db"]
+    assert images(after) == images(before)
+    assert not Path("/home/shelfdeploy/accreditrack-ops/locks/shelf_any.lock").exists()
+
+
+def test_the_review_playbook_prints_the_findings_and_touches_nothing():
+    review = run("review_unsafe")
+    assert review["rc"] != 0
+    out = review["stdout"] + review["stderr"]
+    assert "The migration safety review would refuse release 2025.2 (migrate_safety=fail)" in out
+    assert "model library.Book, field added_at" in out
+    before, after = state("update_unsafe"), state("review_unsafe")
+    assert after["db"] == before["db"]
+    assert images(after) == images(before)
+    assert after["files"] == before["files"]  # no report, no backup written
+    assert len(reports()) == 7  # the review writes no report
