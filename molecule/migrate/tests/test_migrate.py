@@ -222,7 +222,7 @@ def test_check_mode_shows_every_finding_and_changes_nothing():
     index = by_rule["locks-big-table/create-index"]
     assert (index["migration"], index["table"]) == (V6[3], "accounts_accreditation")
     assert index["size"]["rows"] >= 3000
-    assert "CONCURRENTLY" in index["hint"]
+    assert "AddIndexConcurrently" in index["hint"]
     assert [f["table"] for f in result["review"]["findings"] if f["rule"].startswith("locks-")] == [
         "accounts_accreditation"
     ]
