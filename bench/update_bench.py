@@ -89,6 +89,7 @@ def playbook(
         "env_files": [env_file],
         "pull": "never",
         "build": "never",
+        "health_path": "/health/",
         "state_dir": os.path.join(work, "state"),
         "backup_dir": os.path.join(work, "backups"),
         "release": release,

@@ -230,9 +230,9 @@ def migration_review(
     # nothing to break; the message says the rules about the running release had no models.
     runs = not (isinstance(running, dict) and running.get("running") is False)
     if not runs and decision["action"] != "skip":
-        head, _, rest = decision["message"].partition("\n")
-        head += " (no release runs now: the breaks-running-release rules had no models to check)"
-        decision["message"] = head + ("\n" + rest if rest else "")
+        lines = decision["message"].split("\n")
+        lines[0] += " (no release runs now: the breaks-running-release rules had no models to check)"
+        decision["message"] = "\n".join(lines)
     return {**decision, **result, "running": runs}
 
 
