@@ -14,6 +14,9 @@ cd "$root"
 # The project is configured in the example's inventory (example/inventory/group_vars/accreditrack.yml);
 # only this machine's paths come from the command line: state (deploy lock, rollback points, reports)
 # and backups under the user's state directory.
+# The quiet stdout callback of the collection (README "Quiet output"); ANSIBLE_STDOUT_CALLBACK=default
+# in the caller's environment, or -v, gives the default output.
+export ANSIBLE_STDOUT_CALLBACK="${ANSIBLE_STDOUT_CALLBACK:-accreditrack.ops.phases}"
 run() { ansible-playbook -i "$root/example/inventory" -e "state_dir=$STATE_DIR/state" -e "backup_dir=$STATE_DIR/backups" "$@"; }
 # A second run must not put the v1 code back on a database that is already at v2: deploy v1 only when
 # the example is not running yet (update to v2 is then a no-op on an already updated stack).

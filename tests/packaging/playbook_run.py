@@ -10,8 +10,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -25,15 +26,22 @@ def make_collections_root(base: Path) -> Path:
 
 
 def run_playbook(
-    playbook: Path, extra: dict[str, Any], collections_root: Path, cwd: Path
+    playbook: Path,
+    extra: dict[str, Any],
+    collections_root: Path,
+    cwd: Path,
+    args: Sequence[str] = (),
+    env_extra: Optional[dict[str, str]] = None,
 ) -> subprocess.CompletedProcess:
-    """ansible-playbook -i localhost, PLAYBOOK -e EXTRA, with this checkout as the collection."""
+    """ansible-playbook -i localhost, PLAYBOOK -e EXTRA [ARGS], with this checkout as the
+    collection (and ENV_EXTRA, for example a stdout callback, in the environment)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_")}
     env.update(
         ANSIBLE_COLLECTIONS_PATH=str(collections_root),
         ANSIBLE_LOCALHOST_WARNING="false",
         ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
     )
+    env.update(env_extra or {})
     argv = [
         str(BIN / "ansible-playbook"),
         "-i",
@@ -41,5 +49,6 @@ def run_playbook(
         str(playbook),
         "-e",
         json.dumps(extra),
+        *args,
     ]
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
