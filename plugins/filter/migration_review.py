@@ -231,7 +231,9 @@ def migration_review(
     runs = not (isinstance(running, dict) and running.get("running") is False)
     if not runs and decision["action"] != "skip":
         lines = decision["message"].split("\n")
-        lines[0] += " (no release runs now: the breaks-running-release rules had no models to check)"
+        lines[0] += (
+            " (no release runs now: the breaks-running-release rules had no models to check)"
+        )
         decision["message"] = "\n".join(lines)
     return {**decision, **result, "running": runs}
 
