@@ -352,9 +352,11 @@ def set_squash(proj: Path, present: bool) -> None:
 class Database:
     """A throw-away PostgreSQL container on the loopback interface."""
 
-    def __init__(self, image: str, port: int) -> None:
-        self.name = f"lock-targets-parity-{os.getpid()}"
-        self.image, self.port, self.password = image, port, "parity"
+    def __init__(
+        self, image: str, port: int, name: str | None = None, password: str = "parity"
+    ) -> None:
+        self.name = name or f"lock-targets-parity-{os.getpid()}"
+        self.image, self.port, self.password = image, port, password
 
     def __enter__(self) -> Database:
         run(
@@ -366,7 +368,7 @@ class Database:
                 "--name",
                 self.name,
                 "-e",
-                "POSTGRES_PASSWORD=parity",
+                f"POSTGRES_PASSWORD={self.password}",
                 "-p",
                 f"127.0.0.1:{self.port}:5432",
                 self.image,

@@ -51,6 +51,10 @@ from ansible_collections.accreditrack.ops.plugins.module_utils import _models_sc
 from ansible_collections.accreditrack.ops.plugins.modules import django_migrate as dm
 from ansible_collections.accreditrack.ops.plugins.modules import django_models_info as dmi
 
+# The throw-away database of the lock-targets parity harness (tests/parity), not a copy of it.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "parity"))
+from lock_targets_parity import Database as ThrowawayDatabase
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "tests" / "review_compare" / "RESULTS.md"
 BEGIN, END = "<!-- BEGIN generated -->", "<!-- END generated -->"
@@ -222,40 +226,12 @@ def ensure_squawk(workdir: Path) -> Path:
     return squawk
 
 
-class Database:
-    """A throw-away PostgreSQL container on the loopback interface (name ends in -compare)."""
+class Database(ThrowawayDatabase):
+    """A throw-away PostgreSQL container on the loopback interface (name ends in -compare): the
+    parity harness's, with this harness's name and password."""
 
     def __init__(self, image: str, port: int) -> None:
-        self.name = f"review-{os.getpid()}-compare"
-        self.image, self.port = image, port
-
-    def __enter__(self) -> Database:
-        run(
-            [
-                "docker",
-                "run",
-                "-d",
-                "--rm",
-                "--name",
-                self.name,
-                "-e",
-                "POSTGRES_PASSWORD=compare",
-                "-p",
-                f"127.0.0.1:{self.port}:5432",
-                self.image,
-            ]
-        )
-        for _ in range(60):
-            ready = subprocess.run(
-                ["docker", "exec", self.name, "pg_isready", "-q", "-h", "127.0.0.1"], check=False
-            )
-            if ready.returncode == 0:
-                return self
-            time.sleep(1)
-        raise RuntimeError("the database did not start")
-
-    def __exit__(self, *exc) -> None:
-        subprocess.run(["docker", "rm", "-f", self.name], check=False, capture_output=True)
+        super().__init__(image, port, name=f"review-{os.getpid()}-compare", password="compare")
 
     def version(self) -> str:
         return run(
