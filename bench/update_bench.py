@@ -18,7 +18,8 @@ Brings the example stack up at v1 as its own Compose project (``ats_bench_update
   healthy again (the report's restart + rollback phases), vs the manual recovery with the bare
   commands (``migrate accounts 0003`` with the v3 code, ``up -d --wait`` of v2)
 
-and prints each time and the ratio playbook/bare (goals: no-op and pending <= 1.3x). Everything is
+and prints each time, the ratio playbook/bare and the playbook's task count (the goals of issue
+12: no-op <= 2.0x and 25 tasks, pending <= 2.0x and 60 tasks, failure <= 2.0x). Everything is
 removed afterwards unless --keep is given.
 
 Run from the repository root after ``source scripts/lib.sh``:
@@ -31,6 +32,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -109,10 +111,21 @@ def playbook(
     if printed:
         with open(printed[-1], encoding="utf-8") as handle:
             report = json.load(handle)
+    report["_tasks"] = recap_tasks(result.stdout)
     if result.returncode not in (0, 2) or not report:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-2000:])
         raise SystemExit(f"{name} {release}: exit {result.returncode}, no report")
     return seconds, result.returncode, report
+
+
+def recap_tasks(stdout: str) -> int:
+    """Tasks a run went through: its PLAY RECAP's ok + failed + skipped + unreachable, all hosts."""
+    total = 0
+    for line in stdout.splitlines():
+        counts = dict(re.findall(r"\b(ok|failed|skipped|unreachable)=(\d+)", line))
+        if len(counts) == 4 and " : " in line:
+            total += sum(int(n) for n in counts.values())
+    return total
 
 
 def ansible_floor(work: str) -> float:
@@ -150,6 +163,7 @@ def main() -> int:
         "review": [],
         "failure": [],
     }
+    tasks: dict[str, list[int]] = {case: [] for case in results}
     outcomes: list[str] = []
     floors: list[float] = []
     try:
@@ -166,6 +180,7 @@ def main() -> int:
             assert rc == 0 and report["migrations"]["status"] == "nothing_pending", report
             outcomes.append(report["outcome"])
             results["no-op"].append((bare, seconds))
+            tasks["no-op"].append(report["_tasks"])
             floors.append(ansible_floor(work))
 
             # pending: v1 -> v2, the bare way, then back to v1, then the playbook
@@ -184,6 +199,7 @@ def main() -> int:
             seconds, rc, report = playbook(work, env_file, "update", "v2")
             assert rc == 0 and report["outcome"] == "success", report["outcome"]
             results["pending"].append((bare, seconds))
+            tasks["pending"].append(report["_tasks"])
 
             # the migration safety review's cost: the same update with migrate_safety=off
             run(manage(env_file, "migrate", "accounts", "0001"), "v2", capture_output=True)
@@ -191,6 +207,7 @@ def main() -> int:
             off, rc, report_off = playbook(work, env_file, "update", "v2", migrate_safety="off")
             assert rc == 0 and report_off["migrations"]["review"] is None, report_off["outcome"]
             results["review"].append((off, seconds))
+            tasks["review"].append(report_off["_tasks"])
 
             # failure: v2 -> v3 fails in 0005; the playbook rolls back to v2 and checks its health
             seconds, rc, report = playbook(work, env_file, "update", "v3")
@@ -205,6 +222,7 @@ def main() -> int:
                 capture_output=True,
             )
             results["failure"].append((bare, recovery))
+            tasks["failure"].append(report["_tasks"])
             # back to v1 for the next round
             run(manage(env_file, "migrate", "accounts", "0001"), "v2", capture_output=True)
             run(compose(env_file, "up", "-d", "--wait"), "v1", capture_output=True)
@@ -214,12 +232,21 @@ def main() -> int:
                 capture_output=True)  # fmt: skip
             shutil.rmtree(work, ignore_errors=True)
 
-    goals = {"no-op": "1.3x", "pending": "1.3x", "review": "-", "failure": "-"}
-    print(f"{'case':<10}{'bare':>8}{'playbook':>10}{'ratio':>8}{'goal':>7}")
+    # Issue 12's goals: ratio and tasks (the recap's ok + failed + skipped + unreachable).
+    goals = {
+        "no-op": "2.0x, 25 tasks",
+        "pending": "2.0x, 60 tasks",
+        "review": "-",
+        "failure": "2.0x",
+    }
+    print(f"{'case':<10}{'bare':>8}{'playbook':>10}{'ratio':>8}{'tasks':>7}  goal")
     for case, pairs in results.items():
         bare = statistics.median(p[0] for p in pairs)
         mine = statistics.median(p[1] for p in pairs)
-        print(f"{case:<10}{bare:>8.2f}{mine:>10.2f}{mine / bare:>7.2f}x{goals[case]:>7}")
+        count = statistics.median(tasks[case]) if tasks[case] else 0
+        print(
+            f"{case:<10}{bare:>8.2f}{mine:>10.2f}{mine / bare:>7.2f}x{count:>7.0f}  {goals[case]}"
+        )
     floor = statistics.median(floors)
     noop_bare = statistics.median(p[0] for p in results["no-op"])
     noop = statistics.median(p[1] for p in results["no-op"])
@@ -229,6 +256,8 @@ def main() -> int:
     print(f"no-op: the playbook's outcomes {outcomes} (no_change = not even a container recreated)")
     print("failure: playbook = the report's restart + rollback phases (failed migration -> v2 up);")
     print("         bare = migrate accounts 0003 with the v3 code, then up -d --wait of v2")
+    print("tasks: the median of the playbook's PLAY RECAP ok + failed + skipped + unreachable")
+    print("       (review: of the run with migrate_safety=off; failure: the whole failed update)")
     print("review: bare = the pending update with migrate_safety=off; playbook = the same with the")
     print("        review (default warn: one Django start in the running backend)")
     return 0
