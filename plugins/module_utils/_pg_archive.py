@@ -31,7 +31,9 @@ from typing import Any, NamedTuple, Optional
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (
     compose_argv,
+    compose_argv_of,
 )
+from ansible_collections.accreditrack.ops.plugins.module_utils._pg_schema import psql_argv
 
 CHUNK_SIZE = 1024 * 1024
 VERIFY_MODES = frozenset(("stream", "file", "none"))
@@ -153,6 +155,33 @@ def database_and_user(
     service's running container, else the user / ``postgres``."""
     user = db_user or container_env(module, base, service, "POSTGRES_USER") or "postgres"
     return db_name or container_env(module, base, service, "POSTGRES_DB") or user, user
+
+
+def read_catalog(
+    module: AnsibleModule,
+    sql: str,
+    application: str,
+    what: str,
+    psql_args: Sequence[str] = (),
+) -> tuple[str, str, list[str]]:
+    """SQL run read-only with psql in the db service's container (``docker compose exec``, its
+    local socket, no password), as APPLICATION (PGAPPNAME), for the catalog-reading modules. The
+    module's params are the compose address plus service, db_name and db_user. Fails the module,
+    naming WHAT and the database, when psql fails. Returns (database, stdout, argv)."""
+    p = module.params
+    base = compose_argv_of(p)
+    database, user = database_and_user(module, base, p["service"], p["db_name"], p["db_user"])
+    command = [*psql_argv(database, user), *psql_args]
+    argv = compose_exec_argv(base, p["service"], command, {"PGAPPNAME": application})
+    rc, out, err = module.run_command(argv, data=sql, cwd=p["project_src"])
+    if rc != 0:
+        module.fail_json(
+            msg=f"Could not read {what} of database {database} in service {p['service']} "
+            f"(rc={rc}): {(err or out).strip()[-2000:]}",
+            cmd=argv,
+            rc=rc,
+        )
+    return database, out, argv
 
 
 # A lock_wait_timeout that means "no limit": 0 in any unit (pg_dump would wait forever anyway).

@@ -109,13 +109,9 @@ database:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (
-    compose_argv_of,
-)
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
     compose_argument_spec,
-    compose_exec_argv,
-    database_and_user,
+    read_catalog,
 )
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_schema import (
     FINGERPRINT_SQL,
@@ -124,7 +120,6 @@ from ansible_collections.accreditrack.ops.plugins.module_utils._pg_schema import
     describe,
     fingerprint,
     parse_lines,
-    psql_argv,
 )
 
 APPLICATION_NAME = "accreditrack-ops-schema-fingerprint"
@@ -141,19 +136,7 @@ def main() -> None:
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     p = module.params
-    base = compose_argv_of(p)
-    database, user = database_and_user(module, base, p["service"], p["db_name"], p["db_user"])
-    argv = compose_exec_argv(
-        base, p["service"], psql_argv(database, user), {"PGAPPNAME": APPLICATION_NAME}
-    )
-    rc, out, err = module.run_command(argv, data=FINGERPRINT_SQL, cwd=p["project_src"])
-    if rc != 0:
-        module.fail_json(
-            msg=f"Could not read the schema of database {database} in service {p['service']} "
-            f"(rc={rc}): {(err or out).strip()[-2000:]}",
-            cmd=argv,
-            rc=rc,
-        )
+    database, out, argv = read_catalog(module, FINGERPRINT_SQL, APPLICATION_NAME, "the schema")
     try:
         result = fingerprint(parse_lines(out))
     except FingerprintError as exc:

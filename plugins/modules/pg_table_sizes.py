@@ -102,15 +102,10 @@ import json
 from typing import Any
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.accreditrack.ops.plugins.module_utils._compose_project import (
-    compose_argv_of,
-)
 from ansible_collections.accreditrack.ops.plugins.module_utils._pg_archive import (
     compose_argument_spec,
-    compose_exec_argv,
-    database_and_user,
+    read_catalog,
 )
-from ansible_collections.accreditrack.ops.plugins.module_utils._pg_schema import psql_argv
 from ansible_collections.accreditrack.ops.plugins.module_utils._sql_review import table_key
 
 APPLICATION_NAME = "accreditrack-ops-table-sizes"
@@ -181,18 +176,9 @@ def main() -> None:
     answer: dict[str, Any] = {"changed": False, "tables": {}, "missing": []}
     if not names:
         module.exit_json(**answer)
-    base = compose_argv_of(p)
-    database, user = database_and_user(module, base, p["service"], p["db_name"], p["db_user"])
-    command = [*psql_argv(database, user), "-v", f"names={names_json}"]
-    argv = compose_exec_argv(base, p["service"], command, {"PGAPPNAME": APPLICATION_NAME})
-    rc, out, err = module.run_command(argv, data=SIZES_SQL, cwd=p["project_src"])
-    if rc != 0:
-        module.fail_json(
-            msg=f"Could not read the table sizes of database {database} in service "
-            f"{p['service']} (rc={rc}): {(err or out).strip()[-2000:]}",
-            cmd=argv,
-            rc=rc,
-        )
+    database, out, _argv = read_catalog(
+        module, SIZES_SQL, APPLICATION_NAME, "the table sizes", ["-v", f"names={names_json}"]
+    )
     try:
         answer["tables"], answer["missing"] = parse_sizes(out, names)
     except (ValueError, KeyError, TypeError) as exc:
