@@ -70,8 +70,17 @@ def test_a_lock_file_that_cannot_be_written_is_a_write_error_not_a_lock_held(
 
 
 def test_the_report_outcome_locked_excludes_a_write_error():
+    # The decision is the report's (module_utils/_deploy_report.py); the role hands it release_lock.
+    import importlib.util
+
+    path = ROOT / "plugins/module_utils/_deploy_report.py"
+    spec = importlib.util.spec_from_file_location("_deploy_report", path)
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    outcome = report.outcome
+    failure = [{"phase": "lock"}]
+    assert outcome(False, failure, [], {}, False, {"write_error": ""}) == "locked"
+    assert outcome(False, failure, [], {}, False, {"write_error": "read-only"}) == "failed"
     tasks = yaml.safe_load((ROOT / "roles/release/tasks/report.yml").read_text())
-    decide = next(t for t in tasks if t["name"] == "Decide the outcome")
-    outcome = decide["ansible.builtin.set_fact"]["__release_outcome"]
-    locked = outcome[outcome.index("'locked'") : outcome.index("else 'success'")]
-    assert "release_lock.write_error" in locked
+    write = next(t for t in tasks if "accreditrack.ops.deploy_report" in t)
+    assert "release_lock" in write["accreditrack.ops.deploy_report"]["lock"]
