@@ -38,9 +38,12 @@ _value:
 """
 
 import base64
-import json
 from collections.abc import Iterable
 from typing import Any
+
+from ansible_collections.accreditrack.ops.plugins.module_utils._backup_retention import (
+    rollback_point_backup,
+)
 
 
 def rollback_point_backups(slurped: Iterable[Any]) -> list[str]:
@@ -50,12 +53,10 @@ def rollback_point_backups(slurped: Iterable[Any]) -> list[str]:
     for result in slurped or ():
         try:
             content = base64.b64decode(result.get("content") or "")
-            point = json.loads(content.decode("utf-8"))
         except (AttributeError, TypeError, ValueError):  # binascii.Error is a ValueError
             continue
-        backup = point.get("backup") if isinstance(point, dict) else None
-        path = backup.get("path") if isinstance(backup, dict) else None
-        if isinstance(path, str) and path:
+        path = rollback_point_backup(content)
+        if path:
             paths.append(path)
     return sorted(set(paths))
 

@@ -152,7 +152,14 @@ def database_and_user(
     db_user: Optional[str] = None,
 ) -> tuple[str, str]:
     """(database, user) psql connects with: the options, else POSTGRES_DB / POSTGRES_USER of the
-    service's running container, else the user / ``postgres``."""
+    service's running container, else the user / ``postgres``. Both unknown: one exec asks for
+    both (printenv prints them in order, and fails when one is unset - then each is asked alone)."""
+    if not db_name and not db_user:
+        argv = compose_exec_argv(base, service, ["printenv", "POSTGRES_USER", "POSTGRES_DB"])
+        rc, out, _err = module.run_command(argv, cwd=module.params["project_src"])
+        lines = out.splitlines()
+        if rc == 0 and len(lines) == 2 and all(line.strip() for line in lines):
+            return lines[1].strip(), lines[0].strip()
     user = db_user or container_env(module, base, service, "POSTGRES_USER") or "postgres"
     return db_name or container_env(module, base, service, "POSTGRES_DB") or user, user
 
@@ -163,14 +170,18 @@ def read_catalog(
     application: str,
     what: str,
     psql_args: Sequence[str] = (),
+    target: Optional[tuple[str, str]] = None,
 ) -> tuple[str, str, list[str]]:
     """SQL run read-only with psql in the db service's container (``docker compose exec``, its
     local socket, no password), as APPLICATION (PGAPPNAME), for the catalog-reading modules. The
     module's params are the compose address plus service, db_name and db_user. Fails the module,
-    naming WHAT and the database, when psql fails. Returns (database, stdout, argv)."""
+    naming WHAT and the database, when psql fails. TARGET: the (database, user) database_and_user()
+    resolved already. Returns (database, stdout, argv)."""
     p = module.params
     base = compose_argv_of(p)
-    database, user = database_and_user(module, base, p["service"], p["db_name"], p["db_user"])
+    database, user = target or database_and_user(
+        module, base, p["service"], p["db_name"], p["db_user"]
+    )
     command = [*psql_argv(database, user), *psql_args]
     argv = compose_exec_argv(base, p["service"], command, {"PGAPPNAME": application})
     rc, out, err = module.run_command(argv, data=sql, cwd=p["project_src"])
