@@ -48,7 +48,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         if "started" not in args["times"]:
             raise AnsibleActionFail("times needs the mark `started` (a UNIX timestamp).")
         check_mode = bool(self._play_context.check_mode)

@@ -66,9 +66,11 @@ attributes:
     description: Decides, removes nothing.
   diff_mode:
     support: none
+    description: Nothing to compare; the result lists what was removed.
   platform:
     support: full
     platforms: posix
+    description: Runs on the host that keeps the backups.
 author:
   - AccrediTrack operations team (@accreditrack)
 """

@@ -18,7 +18,7 @@ description:
   - Assembles the deploy report (C(format_version) 1) from what a playbook collected - the
     release before and after, the migrate role's C(migrate_result), the rollback role's
     C(rollback_result), the health check, the failures - and decides the run's
-    RV(report.outcome) - C(planned) (check mode), C(locked), C(success),
+    outcome (RV(report)'s C(outcome)) - C(planned) (check mode), C(locked), C(success),
     C(no_change), C(rollback_failed), C(rolled_back) or C(failed).
   - A run that did not end well (not C(success), C(no_change) or C(planned)) gets the last
     O(logs_tail) lines of C(docker compose logs) of O(logs_services) in the report's C(logs).
@@ -127,9 +127,11 @@ attributes:
     description: Writes nothing; returns the report.
   diff_mode:
     support: none
+    description: The report is returned whole; no diff.
   platform:
     support: full
     platforms: posix
+    description: Decided on the controller; written on the managed host.
 author:
   - AccrediTrack operations team (@accreditrack)
 """

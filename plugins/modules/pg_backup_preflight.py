@@ -53,9 +53,11 @@ attributes:
     description: Reads the same; creates no directory.
   diff_mode:
     support: none
+    description: Reads only (but the directory).
   platform:
     support: full
     platforms: posix
+    description: Any host that runs the Compose project.
 author:
   - AccrediTrack operations team (@accreditrack)
 """
