@@ -1,10 +1,9 @@
 # Copyright (c) 2026, AccrediTrack operations team
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""roles/rollback: the way back chosen from the rollback point's outcome, rendered by Ansible.
-
-The decision tasks of check_plans.yml and choose_method.yml (set_fact only) run as they are, in one
-playbook, one play per case, with the backward plans and the rollback point given.
+"""roles/rollback: the way back chosen from the rollback point's outcome (filter
+accreditrack.ops.rollback_method, which check_plans.yml calls), case by case, and the role's task
+rendered by Ansible itself with the same inputs.
 """
 
 from __future__ import annotations
@@ -12,7 +11,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
+from ansible_collections.accreditrack.ops.plugins.filter.rollback_method import rollback_method
 
 REPO = Path(__file__).resolve().parents[3]
 TASKS = REPO / "roles" / "rollback" / "tasks"
@@ -73,22 +74,58 @@ CASES = {
 }
 
 
-def _decision_tasks() -> list[dict]:
-    checks = yaml.safe_load((TASKS / "check_plans.yml").read_text())
-    choose = yaml.safe_load((TASKS / "choose_method.yml").read_text())
-    names = [
-        "Tell whether a non-atomic migration may have stopped halfway",
-        "Collect what stands in the way of migrating back",
-        "Choose the method",
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_way_back_after_a_failed_or_killed_migration(name):
+    point_outcome, strategy, method, reason = CASES[name]
+    point = {"outcome": point_outcome, "non_atomic": []}
+    got = rollback_method(TARGETS, [REVERSIBLE_PLAN], point, strategy, None)
+    assert (name, got["method"]) == (name, method)
+    assert reason in got["reason"], (name, got)
+
+
+def test_blockers_plan_steps_and_the_other_methods():
+    irreversible = {
+        "item": TARGETS[0],
+        "plan": [{"migration": "accounts.0005_concurrent_index"}],
+        "irreversible": [{"migration": "accounts.0005_concurrent_index", "operation": "RunPython"}],
+        "error": {"type": "IrreversibleError"},
+    }
+    unplanned = {"item": {"app": "shop", "target": "0002_x"}, "msg": "Cannot find a migration"}
+    point = {"outcome": {"status": "migrated"}, "non_atomic": []}
+    got = rollback_method(TARGETS, [irreversible, unplanned], point, "auto")
+    assert got["method"] == "restore"
+    assert got["blockers"] == [
+        "accounts.0005_concurrent_index: RunPython cannot be reversed",
+        "shop -> 0002_x: Cannot find a migration",
     ]
-    # The schema comparison (a targets-free state whose schema differs) needs the database: it is
-    # proven in molecule rollback (test_killed_non_atomic_migration_is_restored_from_the_backup).
-    tasks = [t for t in checks + choose if "ansible.builtin.set_fact" in t and t["name"] in names]
-    assert [t["name"] for t in tasks] == names
-    return tasks
+    assert got["plan_steps"] == ["accounts.0005_concurrent_index"]
+    assert rollback_method(TARGETS, [irreversible], point, "migrations")["method"] == "refused"
+    assert rollback_method([], [], point, "auto")["method"] == "none"
+    assert rollback_method([], [], point, "restore")["method"] == "none"
+    assert rollback_method(TARGETS, [REVERSIBLE_PLAN], point, "restore")["reason"] == (
+        "rollback_strategy=restore"
+    )
+    two = [REVERSIBLE_PLAN, dict(REVERSIBLE_PLAN, plan=[{"migration": "accounts.0004_x"}])]
+    assert rollback_method(TARGETS, two, point, "auto")["plan_steps"] == [
+        "accounts.0005_concurrent_index",
+        "accounts.0004_x",
+    ]
 
 
-def test_the_way_back_after_a_failed_or_killed_migration(ansible_playbook, tmp_path):
+def test_a_rolled_back_point_or_the_option_decides_partial():
+    migrating = {"outcome": {"status": "migrating"}, "non_atomic": ["accounts.0005_x"]}
+    assert rollback_method([], [], migrating, "auto")["partial"] is True
+    assert rollback_method([], [], migrating, "auto")["method"] == "restore"
+    rolled_back = dict(migrating, rolled_back={"at": "x"})
+    assert rollback_method([], [], rolled_back, "auto")["method"] == "none"
+    assert rollback_method([], [], migrating, "auto", False)["method"] == "none"
+    assert rollback_method([], [], {"outcome": {}}, "auto", True)["partial"] is True
+
+
+def test_the_role_task_renders_the_same_decision(ansible_playbook, tmp_path):
+    tasks = yaml.safe_load((TASKS / "check_plans.yml").read_text())
+    decide = [t for t in tasks if t["name"].startswith("Decide the way back")]
+    assert len(decide) == 1
     plays = []
     for name, (point_outcome, strategy, _method, _reason) in CASES.items():
         plays.append(
@@ -104,7 +141,7 @@ def test_the_way_back_after_a_failed_or_killed_migration(ansible_playbook, tmp_p
                     "__rollback_targets": TARGETS,
                 },
                 "tasks": [
-                    *_decision_tasks(),
+                    *decide,
                     {
                         "name": "Write the decision",
                         "ansible.builtin.copy": {
