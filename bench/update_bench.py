@@ -33,6 +33,7 @@ import glob
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -102,9 +103,11 @@ def playbook(
         "-e", f"ansible_python_interpreter={sys.executable}", "-e", json.dumps(extra),
         f"accreditrack.ops.{name}",
     ]  # fmt: skip
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.monotonic()
     result = run(argv, check=False, capture_output=True, text=True)
     seconds = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     reports = sorted(glob.glob(os.path.join(work, "state", "reports", PROJECT, "*.json")))
     printed = [path for path in reports if path in result.stdout]
     report = {}
@@ -112,6 +115,9 @@ def playbook(
         with open(printed[-1], encoding="utf-8") as handle:
             report = json.load(handle)
     report["_tasks"] = recap_tasks(result.stdout)
+    # user+sys CPU seconds of ansible-playbook and everything it started on this host (with -c local
+    # the modules and the docker CLI too; not dockerd, not the containers).
+    report["_cpu"] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if result.returncode not in (0, 2) or not report:
         sys.stderr.write(result.stdout[-4000:] + result.stderr[-2000:])
         raise SystemExit(f"{name} {release}: exit {result.returncode}, no report")
@@ -164,6 +170,7 @@ def main() -> int:
         "failure": [],
     }
     tasks: dict[str, list[int]] = {case: [] for case in results}
+    cpu: list[float] = []
     outcomes: list[str] = []
     floors: list[float] = []
     try:
@@ -181,6 +188,7 @@ def main() -> int:
             outcomes.append(report["outcome"])
             results["no-op"].append((bare, seconds))
             tasks["no-op"].append(report["_tasks"])
+            cpu.append(report["_cpu"])
             floors.append(ansible_floor(work))
 
             # pending: v1 -> v2, the bare way, then back to v1, then the playbook
@@ -254,6 +262,8 @@ def main() -> int:
     print(f"ansible-playbook alone (5 plays, no task): {floor:.2f} s = {floor / noop_bare:.2f}x "
           f"the bare no-op; the no-op's work beyond it: {beyond:.2f}x")  # fmt: skip
     print(f"no-op: the playbook's outcomes {outcomes} (no_change = not even a container recreated)")
+    print(f"no-op: controller CPU (user+sys of ansible-playbook and its children on this host) "
+          f"median {statistics.median(cpu):.2f} s")  # fmt: skip
     print("failure: playbook = the report's restart + rollback phases (failed migration -> v2 up);")
     print("         bare = migrate accounts 0003 with the v3 code, then up -d --wait of v2")
     print("tasks: the median of the playbook's PLAY RECAP ok + failed + skipped + unreachable")
