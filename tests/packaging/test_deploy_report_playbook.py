@@ -91,3 +91,23 @@ def test_check_mode_writes_nothing(tmp_path, collections_root):
     assert published["report"]["outcome"] == "planned"
     assert not (tmp_path / "state" / "reports").exists()
     assert "report: not written (check mode)" in run.stdout
+
+
+def test_a_report_that_cannot_be_written_fails_naming_the_file(tmp_path, collections_root):
+    (tmp_path / "a-file").write_text("")  # the reports directory cannot be created under a file
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(PLAYBOOK)
+    (tmp_path / "app").mkdir()
+    extra = {
+        "project_src": str(tmp_path / "app"),
+        "project_name": "nosuchproject",
+        "state_dir": str(tmp_path / "a-file" / "state"),
+        "release_lock_run_id": "r1",
+        "failures": [],
+        "out": str(tmp_path / "out.json"),
+        "ansible_python_interpreter": sys.executable,
+    }
+    run = run_playbook(playbook, extra, collections_root, tmp_path)
+    assert run.returncode != 0
+    assert "The deploy report could not be written to " in run.stdout
+    assert f"{tmp_path}/a-file/state/reports/nosuchproject/" in run.stdout
